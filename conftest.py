@@ -1,0 +1,51 @@
+"""pytest options for the graded tests (tests/): `--impl NAME` picks the package to grade.
+
+At the top level so that `--impl` works wherever pytest is pointed (tests/, selftests/, a file).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from grader.cases import cases_of
+from grader.impl import ImplNotFound, load, resolve
+from grader.inprocess import run_cases
+from grader.parts import PARTS
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--impl",
+        default="assignment",
+        help="package to grade: assignment (default), solutions, a package name or a path to a package folder",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for part in PARTS:
+        config.addinivalue_line("markers", f"{part.name}: the {part.title} part (`-m {part.name}`)")
+
+
+@pytest.fixture(scope="session")
+def impl(request: pytest.FixtureRequest):
+    """The implementation under test, or a one-line reason it could not be imported."""
+    spec = request.config.getoption("--impl")
+    try:
+        return load(resolve(spec))
+    except ImplNotFound as exc:
+        return str(exc)
+    except BaseException as exc:  # the learner's module failed to import
+        return f"could not import {spec}: {type(exc).__name__}: {exc}"
+
+
+@pytest.fixture(scope="session")
+def part_passes(impl):
+    """part name -> whether all its cases pass (cached): decides "blocked by <part>"."""
+    cache: dict[str, bool] = {}
+
+    def passes(part: str) -> bool:
+        if part not in cache:
+            cache[part] = all(r.status == "passed" for r in run_cases(cases_of(part), impl))
+        return cache[part]
+
+    return passes

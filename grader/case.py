@@ -1,0 +1,56 @@
+"""What a case is, and what running one can come to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+Status = Literal["passed", "failed", "not_implemented", "error", "timeout"]
+
+# Everything a case's `run` returns: tensors, or plain JSON-able values (names, shapes, flags).
+Outputs = dict[str, Any]
+
+
+class CaseFailed(Exception):
+    """The learner's code is wrong in a way a check can name; the message is for the learner."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One check: which part it belongs to, what to feed, what to call, how to judge.
+
+    inputs(g)              -> dict of tensors, made with the seeded generator g. Stored in the
+                              fixture file, so no check depends on torch's random stream.
+    run(impl, **inputs)    -> Outputs. Calls the learner's code (reached only through the
+                              package's top-level names); runs in the worker under grade.py.
+    judge(out, expected)   -> None, or raises CaseFailed. Runs in the grader's own process.
+                              `expected` is what `run` gave for the reference, computed in
+                              float64 when `reference_in_float64` (empty if `reference` is off).
+    """
+
+    part: str
+    name: str
+    run: Callable[..., Outputs]
+    judge: Callable[[Outputs, Outputs], None]
+    inputs: Callable[[Any], dict[str, Any]] | None = None
+    weight: float = 1.0
+    reference: bool = True
+    reference_in_float64: bool = True
+    check_inputs_unchanged: bool = True
+    timeout: float = 20.0
+    seed: int = 0  # torch.manual_seed before `run`, for cases that build modules with random init
+    doc: str = field(default="", compare=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.part}/{self.name}"
+
+
+@dataclass
+class Result:
+    case: Case
+    status: Status
+    message: str = ""
+    score: float = 0.0
+    max_score: float = 0.0
+    blocked_by: tuple[str, ...] = ()

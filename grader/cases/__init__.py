@@ -1,0 +1,15 @@
+"""The table of cases, in part order. pytest (tests/) and grade.py both read it from here."""
+
+from ..parts import PARTS, PARTS_BY_NAME
+from .building_blocks import CASES as BUILDING_BLOCKS
+
+CASES = [*BUILDING_BLOCKS]
+CASES_BY_ID = {case.id: case for case in CASES}
+
+assert len(CASES_BY_ID) == len(CASES), "two cases share a part and a name"
+assert all(case.part in PARTS_BY_NAME for case in CASES), "a case names a part missing from grader/parts.py"
+assert all(any(c.part == part.name for c in CASES) for part in PARTS), "a part in grader/parts.py has no case"
+
+
+def cases_of(part: str) -> list:
+    return [case for case in CASES if case.part == part]

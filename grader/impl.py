@@ -1,0 +1,63 @@
+"""Find and import the implementation to grade: a package name or a path to a package folder."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+USAGE = "use `assignment` (your code), `solutions` (the reference), an importable package name, or a path to a package folder"
+
+
+class ImplNotFound(Exception):
+    pass
+
+
+def resolve(spec: str) -> str:
+    """Check that `spec` names a package without importing it; returns what `load` takes."""
+    path = Path(spec)
+    if spec.endswith(("/", "\\")) or path.is_dir() or "/" in spec or "\\" in spec:
+        path = path.resolve()
+        if path.is_file() and path.name == "__init__.py":
+            path = path.parent
+        if not path.is_dir():
+            raise ImplNotFound(f"--impl {spec}: there is no folder {path}; {USAGE}.")
+        if not (path / "__init__.py").is_file():
+            raise ImplNotFound(f"--impl {spec}: {path} has no __init__.py, so it is not a package; {USAGE}.")
+        return str(path)
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    try:
+        found = importlib.util.find_spec(spec)
+    except (ImportError, ValueError):
+        found = None
+    if found is None:
+        raise ImplNotFound(f"--impl {spec}: no package of that name can be imported; {USAGE}.")
+    return spec
+
+
+def load(resolved: str) -> ModuleType:
+    """Import the implementation (runs the learner's module code)."""
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    path = Path(resolved)
+    if not path.is_absolute():
+        return importlib.import_module(resolved)
+    name = path.name if path.name.isidentifier() else "graded_impl"
+    if name in sys.modules and getattr(sys.modules[name], "__file__", None) == str(path / "__init__.py"):
+        return sys.modules[name]
+    if name in sys.modules:  # a folder named like an installed package (e.g. `solutions` elsewhere)
+        name = f"graded_{abs(hash(str(path)))}"
+    spec = importlib.util.spec_from_file_location(name, path / "__init__.py", submodule_search_locations=[str(path)])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module

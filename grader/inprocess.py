@@ -1,0 +1,29 @@
+"""Run cases in this process: how pytest grades (and how the self-tests grade many variants fast).
+
+The outputs still go through the same plain-data encoding as under grade.py, so both judge
+exactly the same thing.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from .case import Case, Result
+from .execute import execute, judge
+from .fixtures import FixtureError, expected_for, inputs_for
+from .protocol import decode, encode
+
+
+def run_case(case: Case, impl: ModuleType) -> Result:
+    try:
+        inputs, expected = inputs_for(case), expected_for(case)
+    except FixtureError as exc:
+        return Result(case, "error", str(exc))
+    status, message, outputs = execute(case, impl, inputs)
+    if status is None:
+        status, message = judge(case, decode(*encode(outputs)), expected)
+    return Result(case, status, message)
+
+
+def run_cases(cases: list[Case], impl: ModuleType) -> list[Result]:
+    return [run_case(case, impl) for case in cases]

@@ -1,0 +1,99 @@
+"""grade.py's engine: feed each case to the worker, under a time limit, and judge the reply here.
+
+Whatever the learner's code does (raise, exit, crash, loop, print), the worker's reply or its
+absence becomes one case's status, a fresh worker takes the remaining cases, and the score is
+decided in this process from plain data.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .case import Case, Result
+from .channel import ProtocolError, Worker, WorkerDied, WorkerTimeout
+from .execute import judge
+from .fixtures import FixtureError, expected_for, inputs_for
+from .protocol import decode
+
+STARTUP_TIMEOUT = 120.0  # importing torch and the implementation, on a slow machine
+
+
+def run_cases(cases: list[Case], impl: str, worker: Worker | None = None, on_result: Callable[[Result], None] | None = None) -> list[Result]:
+    from safetensors.torch import save as save_tensors
+
+    results: list[Result] = []
+
+    def record(result: Result) -> None:
+        results.append(result)
+        if on_result:
+            on_result(result)
+
+    pending = list(cases)
+    while pending:
+        case = pending.pop(0)
+        try:
+            inputs, expected = inputs_for(case), expected_for(case)
+        except FixtureError as exc:
+            record(Result(case, "error", str(exc)))
+            continue
+
+        worker = worker or Worker(impl)
+        if not worker.ready:
+            failure = _start(worker)
+            if failure:
+                status, message = failure
+                for c in [case, *pending]:
+                    record(Result(c, status, message))
+                worker.kill()
+                return results
+            worker.ready = True
+
+        try:
+            header, payload = worker.request({"case": case.id}, save_tensors(inputs) if inputs else b"", case.timeout)
+        except WorkerTimeout:
+            worker.kill()
+            worker = None
+            record(Result(case, "timeout", f"did not finish within {case.timeout:g} s (an endless loop?); the other cases were still graded"))
+            continue
+        except WorkerDied:
+            note = worker.death_note()
+            worker.close()
+            worker = None
+            record(Result(case, "error", note))
+            continue
+        except (ProtocolError, ValueError):
+            worker.kill()
+            worker = None
+            record(Result(case, "error", "the process running your code sent back a garbled reply"))
+            continue
+
+        status = header.get("status")
+        if status is None:
+            try:
+                outputs = decode(header, payload)
+            except Exception:
+                record(Result(case, "error", "the process running your code sent back unreadable outputs"))
+                continue
+            record(Result(case, *judge(case, outputs, expected)))
+        elif status in ("failed", "not_implemented", "error"):
+            record(Result(case, status, str(header.get("message", ""))))
+        else:
+            record(Result(case, "error", "the process running your code sent back a garbled reply"))
+    if worker:
+        worker.close()
+    return results
+
+
+def _start(worker: Worker) -> tuple[str, str] | None:
+    """Wait for the worker to import the implementation; (status, message) if it could not."""
+    try:
+        header, _ = worker.receive(STARTUP_TIMEOUT)
+    except WorkerTimeout:
+        return "timeout", f"importing your package did not finish within {STARTUP_TIMEOUT:g} s"
+    except WorkerDied:
+        return "error", worker.death_note().replace("running your code", "importing your package")
+    except (ProtocolError, ValueError):
+        return "error", "the process importing your package sent back a garbled reply"
+    if header.get("ready") is True:
+        return None
+    return "error", str(header.get("message", "could not import your package"))

@@ -1,0 +1,24 @@
+"""The public names of this package: the tests and grade.py reach the code only through these."""
+
+from .building_blocks import (
+    Embedding,
+    Linear,
+    RMSNorm,
+    SwiGLU,
+    cross_entropy,
+    scaled_dot_product_attention,
+    silu,
+    softmax,
+)
+
+__all__ = [
+    # Part 1: the building blocks
+    "Linear",
+    "Embedding",
+    "RMSNorm",
+    "silu",
+    "SwiGLU",
+    "softmax",
+    "scaled_dot_product_attention",
+    "cross_entropy",
+]
