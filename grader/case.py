@@ -54,3 +54,4 @@ class Result:
     score: float = 0.0
     max_score: float = 0.0
     blocked_by: tuple[str, ...] = ()
+    whole_package: bool = False  # the package itself failed (e.g. could not be imported): no part is to blame

@@ -18,7 +18,17 @@ from .protocol import decode
 STARTUP_TIMEOUT = 120.0  # importing torch and the implementation, on a slow machine
 
 
-def run_cases(cases: list[Case], impl: str, worker: Worker | None = None, on_result: Callable[[Result], None] | None = None) -> list[Result]:
+def run_cases(
+    cases: list[Case],
+    impl: str,
+    worker: Worker | None = None,
+    on_result: Callable[[Result], None] | None = None,
+    timeout: float | None = None,
+) -> list[Result]:
+    """Grade `cases` against the package `impl` (as resolved by grader.impl.resolve).
+
+    `timeout`, if given, replaces every case's own time limit.
+    """
     from safetensors.torch import save as save_tensors
 
     results: list[Result] = []
@@ -43,17 +53,18 @@ def run_cases(cases: list[Case], impl: str, worker: Worker | None = None, on_res
             if failure:
                 status, message = failure
                 for c in [case, *pending]:
-                    record(Result(c, status, message))
+                    record(Result(c, status, message, whole_package=True))
                 worker.kill()
                 return results
             worker.ready = True
 
+        limit = timeout or case.timeout
         try:
-            header, payload = worker.request({"case": case.id}, save_tensors(inputs) if inputs else b"", case.timeout)
+            header, payload = worker.request({"case": case.id}, save_tensors(inputs) if inputs else b"", limit)
         except WorkerTimeout:
             worker.kill()
             worker = None
-            record(Result(case, "timeout", f"did not finish within {case.timeout:g} s (an endless loop?); the other cases were still graded"))
+            record(Result(case, "timeout", f"did not finish within {limit:g} s (an endless loop?); the other cases were still graded"))
             continue
         except WorkerDied:
             note = worker.death_note()

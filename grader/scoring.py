@@ -53,6 +53,6 @@ def tally(results: list[Result]) -> list[PartScore]:
     for s in scores:
         blocked_by = blockers(s.part, graded.get)
         for r in s.results:
-            if blocked_by and r.status in ("failed", "error"):
+            if blocked_by and r.status in ("failed", "error") and not r.whole_package:
                 r.blocked_by, r.status, r.message = blocked_by, "failed", blocked_message(blocked_by, r.message)
     return scores

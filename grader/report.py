@@ -1,0 +1,91 @@
+"""What grade.py shows: a table of parts (and the cases of any part not fully passed), then the
+messages of what went wrong; and the JSON report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from .scoring import PartScore
+
+LABEL = {"passed": "passed", "failed": "failed", "not_implemented": "not implemented", "error": "error", "timeout": "timed out"}
+STYLE = {"passed": "green", "failed": "red", "not_implemented": "dim", "error": "red", "timeout": "yellow"}
+
+
+def points(x: float) -> str:
+    return f"{round(x, 2):g}"
+
+
+def part_status(ps: PartScore) -> tuple[str, str]:
+    statuses = [r.status for r in ps.results]
+    for only in ("passed", "not_implemented"):
+        if all(s == only for s in statuses):
+            return LABEL[only], STYLE[only]
+    blocked = sorted({b for r in ps.results for b in r.blocked_by})
+    if blocked:
+        return "blocked by " + ", ".join(blocked), "yellow"
+    passed = statuses.count("passed")
+    return f"{passed} of {len(statuses)} cases passed", "yellow" if passed else "red"
+
+
+def case_status(result) -> tuple[str, str]:
+    if result.blocked_by:
+        return "blocked by " + ", ".join(result.blocked_by), "yellow"
+    return LABEL[result.status], STYLE[result.status]
+
+
+def totals(parts: list[PartScore]) -> tuple[float, float]:
+    return round(sum(p.score for p in parts), 4), round(sum(p.max_score for p in parts), 4)
+
+
+def render(parts: list[PartScore], impl: str, console: Console) -> None:
+    table = Table(title=f"grade.py --impl {escape(impl)}", title_justify="left")
+    table.add_column("Part")
+    table.add_column("Points", justify="right")
+    table.add_column("Status")
+    problems = []
+    for ps in parts:
+        label, style = part_status(ps)
+        table.add_row(f"[bold]{ps.part.name}[/]", f"{points(ps.score)} / {points(ps.max_score)}", f"[{style}]{escape(label)}[/]")
+        if ps.passed or all(r.status == "not_implemented" for r in ps.results):
+            continue
+        for r in ps.results:
+            label, style = case_status(r)
+            table.add_row(f"  {r.case.name}", f"[dim]{points(r.score)} / {points(r.max_score)}[/]", f"[{style}]{escape(label)}[/]")
+            if r.status != "passed":
+                problems.append(r)
+    score, max_score = totals(parts)
+    table.add_section()
+    table.add_row("[bold]total[/]", f"[bold]{points(score)} / {points(max_score)}[/]", "")
+    console.print(table)
+    if problems:
+        console.print("\n[bold]What went wrong[/] (run `uv run pytest -k test_<part>` to work on one part):")
+        for r in problems:
+            label, style = case_status(r)
+            console.print(f"[bold]{r.case.id}[/] [{style}]{escape(label)}[/]")
+            console.print("  " + escape(r.message).replace("\n", "\n  "), highlight=False)
+    if all(r.status == "not_implemented" for ps in parts for r in ps.results):
+        console.print("\nNothing is implemented yet. Start with Linear in assignment/, then `uv run pytest -k test_linear`.")
+
+
+def as_json(parts: list[PartScore]) -> dict[str, Any]:
+    score, max_score = totals(parts)
+    return {
+        "score": score,
+        "max_score": max_score,
+        "parts": [
+            {
+                "name": ps.part.name,
+                "score": ps.score,
+                "max_score": ps.max_score,
+                "cases": [
+                    {"name": r.case.name, "status": r.status, "score": r.score, "max_score": r.max_score, "message": r.message}
+                    for r in ps.results
+                ],
+            }
+            for ps in parts
+        ],
+    }

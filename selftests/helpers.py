@@ -1,0 +1,47 @@
+"""Shared by the self-tests: build implementations from the reference, grade them, run grade.py."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from grader.cases import CASES
+from grader.impl import load
+from grader.inprocess import run_cases
+from grader.scoring import PartScore, tally
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = load("solutions")
+
+
+def patched(name: str, replaces: dict[str, object]) -> ModuleType:
+    """The reference's public names with some replaced: an implementation with one difference."""
+    module = ModuleType(name)
+    module.__file__ = SOLUTIONS.__file__
+    module.__dict__.update({n: getattr(SOLUTIONS, n) for n in SOLUTIONS.__all__})
+    module.__dict__.update(replaces)
+    return module
+
+
+def grade_in_process(impl: ModuleType) -> dict[str, PartScore]:
+    return {ps.part.name: ps for ps in tally(run_cases(CASES, impl))}
+
+
+def lost_points(parts: dict[str, PartScore]) -> set[str]:
+    return {name for name, ps in parts.items() if ps.score < ps.max_score}
+
+
+def grade_py(*args: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, dict | None]:
+    """Run grade.py as a learner would; returns the process and its --json report (if written)."""
+    report = ROOT / ".selftest-report.json"
+    report.unlink(missing_ok=True)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "grade.py"), *args, "--json", str(report)],
+        capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+    )
+    data = json.loads(report.read_text()) if report.exists() else None
+    report.unlink(missing_ok=True)
+    return proc, data

@@ -1,0 +1,142 @@
+"""grade.py as a learner runs it: full marks, zero marks, hostile code, bad flags."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from grader.cases import CASES
+
+from .helpers import ROOT, grade_py
+
+STATUSES = {"passed", "failed", "not_implemented", "error", "timeout"}
+
+
+def cases_by_status(report):
+    return {(p["name"], c["name"]): c for p in report["parts"] for c in p["cases"]}
+
+
+def test_solutions_get_full_marks():
+    proc, report = grade_py("--impl", "solutions")
+    assert proc.returncode == 0, proc.stderr
+    assert report["score"] == report["max_score"] > 0
+    assert len(cases_by_status(report)) == len(CASES)
+
+
+def test_pristine_stubs_get_zero_with_every_case_not_implemented():
+    proc, report = grade_py()
+    assert proc.returncode == 0, proc.stderr
+    assert report["score"] == 0 and report["max_score"] > 0
+    assert {c["status"] for c in cases_by_status(report).values()} == {"not_implemented"}
+    assert "not implemented" in proc.stdout
+
+
+def test_an_independent_implementation_on_torch_builtins_gets_full_marks():
+    proc, report = grade_py("--impl", "selftests/impls/torch_builtin")
+    assert proc.returncode == 0, proc.stderr
+    failures = {k: c["message"] for k, c in cases_by_status(report).items() if c["status"] != "passed"}
+    assert report["score"] == report["max_score"], failures
+
+
+def test_json_report_has_the_documented_shape():
+    _, report = grade_py("--impl", "solutions", "--part", "softmax")
+    assert set(report) == {"score", "max_score", "parts"}
+    (part,) = report["parts"]
+    assert set(part) == {"name", "score", "max_score", "cases"} and part["name"] == "softmax"
+    for case in part["cases"]:
+        assert set(case) == {"name", "status", "score", "max_score", "message"}
+        assert case["status"] in STATUSES
+
+
+HOSTILE = '''
+    """A learner's package that exits, loops, raises and prints; the rest is the reference."""
+    import os
+    import sys
+
+    import solutions as _reference
+    from solutions import *  # noqa: F401,F403
+
+    print("hello from the learner's package")
+
+
+    def softmax(x, dim):
+        print("about to leave")
+        os._exit(0)
+
+
+    def silu(x):
+        while True:
+            pass
+
+
+    def cross_entropy(logits, targets):
+        sys.exit(3)
+
+
+    class Linear(_reference.Linear):
+        def forward(self, x):
+            raise RuntimeError("boom")
+'''
+
+
+def test_exit_hang_and_raise_cost_only_their_own_cases(tmp_path):
+    package = tmp_path / "hostile"
+    package.mkdir()
+    (package / "__init__.py").write_text(textwrap.dedent(HOSTILE))
+    proc, report = grade_py("--impl", str(package), "--timeout", "3")
+    assert proc.returncode == 0, proc.stderr
+    cases = cases_by_status(report)
+    assert len(cases) == len(CASES), "the report is incomplete"
+    parts = {p["name"]: p for p in report["parts"]}
+    for name in ("embedding", "rmsnorm", "swiglu", "attention"):  # untouched parts still score
+        assert parts[name]["score"] == parts[name]["max_score"] > 0, parts[name]
+    for (part, case), c in cases.items():
+        if part == "softmax":
+            assert c["status"] == "error" and "exited with code 0" in c["message"], c
+        if part == "silu":
+            assert c["status"] == "timeout", c
+        if part == "cross_entropy":
+            assert c["status"] == "error" and "sys.exit(3)" in c["message"], c
+        if (part, case) == ("linear", "forward"):
+            assert c["status"] == "error" and "RuntimeError: boom" in c["message"], c
+    assert parts["linear"]["score"] > 0  # init and parameter checks don't call forward
+
+
+def test_a_package_that_cannot_be_imported_is_reported_not_crashed(tmp_path):
+    package = tmp_path / "broken"
+    package.mkdir()
+    (package / "__init__.py").write_text("def oops(:\n")
+    proc, report = grade_py("--impl", str(package))
+    assert proc.returncode == 0, proc.stderr
+    assert {c["status"] for c in cases_by_status(report).values()} == {"error"}
+    assert "SyntaxError" in report["parts"][0]["cases"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--impl", "no_such_package"], "no package of that name"),
+        (["--impl", "selftests/no/such/folder"], "there is no folder"),
+        (["--part", "nope"], "invalid choice"),
+        (["--timeout", "-1"], "above 0"),
+        (["--json", "no/such/folder/r.json"], "does not exist"),
+    ],
+)
+def test_bad_flags_get_a_clear_message_and_a_non_zero_exit(args, says):
+    proc = subprocess.run([sys.executable, "grade.py", *args], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 2
+    assert says in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_grade_py_reruns_itself_under_uv_when_this_python_lacks_torch():
+    base = getattr(sys, "_base_executable", None)
+    if not base or subprocess.run([base, "-c", "import torch"], capture_output=True).returncode == 0:
+        pytest.skip("no Python without torch to try it with")
+    if subprocess.run(["uv", "--version"], capture_output=True).returncode != 0:
+        pytest.skip("uv is not installed")
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "GRADE_PY_UNDER_UV")}
+    proc = subprocess.run([base, "grade.py", "--impl", "solutions", "--part", "silu"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 / 2" not in proc.stdout and "1 / 1" in proc.stdout
