@@ -127,19 +127,21 @@ class Worker:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        self.close()
+        self.close(wait=False)
+        self.proc.wait()
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Hang up; the worker exits when it reads the end of its requests."""
         for fd in (self._req_w, self._resp_r):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        if wait:
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.kill()
 
     def death_note(self) -> str:
         """Why the worker went away, for the learner: exit code and the last lines it printed."""

@@ -91,7 +91,7 @@ def run_cases(
         else:
             record(Result(case, "error", "the process running your code sent back a garbled reply"))
     if worker:
-        worker.close()
+        worker.close(wait=False)  # it exits by itself while we write the report
     return results
 
 

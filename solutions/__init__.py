@@ -10,6 +10,18 @@ from .building_blocks import (
     silu,
     softmax,
 )
+from .transformer import (
+    BiasedLinear,
+    GeluMLP,
+    LayerNorm,
+    MultiHeadSelfAttention,
+    RotaryPositionalEmbedding,
+    TransformerBlock,
+    TransformerConfig,
+    TransformerLM,
+    count_parameters,
+    gelu,
+)
 
 __all__ = [
     # Part 1: the building blocks
@@ -21,4 +33,15 @@ __all__ = [
     "softmax",
     "scaled_dot_product_attention",
     "cross_entropy",
+    # Part 2: the transformer
+    "LayerNorm",
+    "gelu",
+    "BiasedLinear",
+    "GeluMLP",
+    "RotaryPositionalEmbedding",
+    "MultiHeadSelfAttention",
+    "TransformerBlock",
+    "TransformerConfig",
+    "TransformerLM",
+    "count_parameters",
 ]
