@@ -55,3 +55,4 @@ class Result:
     max_score: float = 0.0
     blocked_by: tuple[str, ...] = ()
     whole_package: bool = False  # the package itself failed (e.g. could not be imported): no part is to blame
+    raised_in: str | None = None  # for not_implemented: the public name whose stub raised

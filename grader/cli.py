@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .channel import Worker
 from .impl import ImplNotFound, resolve
-from .parts import PARTS
+from .parts import PARTS, with_prerequisites
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -55,14 +55,16 @@ def main(argv: list[str] | None = None) -> int:
     from .runner import run_cases
     from .scoring import tally
 
-    cases = [c for c in CASES if args.part in (None, c.part)]
+    # A part's prerequisites are graded too (not shown), to tell when they are what blocks it.
+    graded = with_prerequisites([args.part]) if args.part else [p.name for p in PARTS]
+    cases = [c for c in CASES if c.part in graded]
     err = Console(stderr=True)
     if err.is_terminal:
         with err.status("grading...") as status:
             results = run_cases(cases, impl, worker, lambda r: status.update(f"grading... {r.case.id} {r.status}"), args.timeout)
     else:
         results = run_cases(cases, impl, worker, timeout=args.timeout)
-    parts = tally(results)
+    parts = [ps for ps in tally(results) if args.part in (None, ps.part.name)]
     render(parts, args.impl, Console(highlight=False))
     if args.json:
         try:

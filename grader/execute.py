@@ -7,7 +7,6 @@ under pytest. `judge` never calls learner code; grade.py runs it in its own proc
 from __future__ import annotations
 
 import os
-import traceback
 from types import ModuleType
 from typing import Any
 
@@ -17,15 +16,33 @@ from .case import Case, CaseFailed, Outputs, Status
 from .checks import Expected
 
 MODIFIED_INPUTS = "__modified_inputs__"
+RAISED_IN = "__raised_in__"  # which public name's stub raised NotImplementedError
+
+
+def _innermost(exc: BaseException, impl: ModuleType):
+    """The innermost traceback entry in the learner's package, with its frame's code."""
+    root = os.path.dirname(os.path.abspath(getattr(impl, "__file__", None) or "."))
+    tb, found = exc.__traceback__, None
+    while tb is not None:
+        if os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(root + os.sep):
+            found = (root, tb)
+        tb = tb.tb_next
+    return found
 
 
 def _where(exc: BaseException, impl: ModuleType) -> str:
     """' (file.py:57, in forward)' for the innermost frame in the learner's package."""
-    root = os.path.dirname(os.path.abspath(getattr(impl, "__file__", None) or "."))
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if os.path.abspath(frame.filename).startswith(root + os.sep):
-            return f" ({os.path.relpath(frame.filename, root)}:{frame.lineno}, in {frame.name})"
-    return ""
+    found = _innermost(exc, impl)
+    if not found:
+        return ""
+    root, tb = found
+    return f" ({os.path.relpath(tb.tb_frame.f_code.co_filename, root)}:{tb.tb_lineno}, in {tb.tb_frame.f_code.co_name})"
+
+
+def _raised_in(exc: BaseException, impl: ModuleType) -> str | None:
+    """The top-level name (class or function) whose code raised, e.g. `Linear` for Linear.forward."""
+    found = _innermost(exc, impl)
+    return found[1].tb_frame.f_code.co_qualname.split(".")[0] if found else None
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -34,13 +51,13 @@ def one_line(text: str, limit: int = 300) -> str:
 
 
 def execute(case: Case, impl: ModuleType, inputs: dict[str, Any]) -> tuple[Status | None, str, Outputs]:
-    """Call `case.run`. Returns (None, "", outputs) when it ran, else (status, message, {})."""
+    """Call `case.run`. Returns (None, "", outputs) when it ran, else (status, message, details)."""
     before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)} if case.check_inputs_unchanged else {}
     torch.manual_seed(case.seed)
     try:
         outputs = case.run(impl, **inputs)
     except NotImplementedError as exc:
-        return "not_implemented", one_line(str(exc) or "not implemented yet") + _where(exc, impl), {}
+        return "not_implemented", one_line(str(exc) or "not implemented yet") + _where(exc, impl), {RAISED_IN: _raised_in(exc, impl)}
     except CaseFailed as exc:
         return "failed", str(exc), {}
     except SystemExit as exc:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from .case import Case, Result
-from .execute import execute, judge
+from .execute import RAISED_IN, execute, judge
 from .fixtures import FixtureError, expected_for, inputs_for
 from .protocol import decode, encode
 
@@ -22,7 +22,8 @@ def run_case(case: Case, impl: ModuleType) -> Result:
     status, message, outputs = execute(case, impl, inputs)
     if status is None:
         status, message = judge(case, decode(*encode(outputs)), expected)
-    return Result(case, status, message)
+        return Result(case, status, message)
+    return Result(case, status, message, raised_in=outputs.get(RAISED_IN))
 
 
 def run_cases(cases: list[Case], impl: ModuleType) -> list[Result]:

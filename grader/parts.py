@@ -13,6 +13,7 @@ class Part:
     name: str  # used for `-k test_<name>`, `-m <name>`, `--part <name>` and in the JSON report
     title: str
     points: float
+    names: tuple[str, ...]  # the public names the learner writes for this part
     requires: tuple[str, ...] = ()
 
     @property
@@ -22,14 +23,35 @@ class Part:
 
 PARTS: list[Part] = [
     # Part 1: the building blocks
-    Part("linear", "Linear layer", 1),
-    Part("embedding", "Embedding", 1),
-    Part("rmsnorm", "RMSNorm", 1),
-    Part("silu", "SiLU", 1),
-    Part("swiglu", "SwiGLU feed-forward", 2, requires=("linear", "silu")),
-    Part("softmax", "Softmax", 1),
-    Part("attention", "Scaled dot-product attention", 5, requires=("softmax",)),
-    Part("cross_entropy", "Cross-entropy loss", 1),
+    Part("linear", "Linear layer", 1, ("Linear",)),
+    Part("embedding", "Embedding", 1, ("Embedding",)),
+    Part("rmsnorm", "RMSNorm", 1, ("RMSNorm",)),
+    Part("silu", "SiLU", 1, ("silu",)),
+    Part("swiglu", "SwiGLU feed-forward", 2, ("SwiGLU",), requires=("linear", "silu")),
+    Part("softmax", "Softmax", 1, ("softmax",)),
+    Part("attention", "Scaled dot-product attention", 5, ("scaled_dot_product_attention",), requires=("softmax",)),
+    Part("cross_entropy", "Cross-entropy loss", 1, ("cross_entropy",)),
+    # Part 2: the transformer
+    Part("layernorm", "LayerNorm", 1, ("LayerNorm",)),
+    Part("gelu", "GELU, biases and the classic MLP", 1, ("gelu", "BiasedLinear", "GeluMLP"), requires=("linear",)),
+    Part("rope", "Rotary positional embedding", 2, ("RotaryPositionalEmbedding",)),
+    Part("multihead_attention", "Multi-head self-attention", 4, ("MultiHeadSelfAttention",), requires=("linear", "attention", "rope")),
+    Part(
+        "transformer_block", "Transformer block", 3, ("TransformerBlock", "make_norm"),
+        requires=("multihead_attention", "rmsnorm", "layernorm", "swiglu", "gelu"),
+    ),
+    Part("transformer_lm", "Transformer language model", 4, ("TransformerLM", "count_parameters"), requires=("transformer_block", "embedding", "cross_entropy")),
 ]
 
 PARTS_BY_NAME: dict[str, Part] = {part.name: part for part in PARTS}
+
+
+def with_prerequisites(names: list[str]) -> list[str]:
+    """`names` and every part they build on, directly or not, in PARTS order."""
+    wanted, stack = set(), list(names)
+    while stack:
+        name = stack.pop()
+        if name not in wanted:
+            wanted.add(name)
+            stack.extend(PARTS_BY_NAME[name].requires)
+    return [p.name for p in PARTS if p.name in wanted]

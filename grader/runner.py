@@ -87,7 +87,8 @@ def run_cases(
                 continue
             record(Result(case, *judge(case, outputs, expected)))
         elif status in ("failed", "not_implemented", "error"):
-            record(Result(case, status, str(header.get("message", ""))))
+            raised_in = header.get("raised_in")
+            record(Result(case, status, str(header.get("message", "")), raised_in=raised_in if isinstance(raised_in, str) else None))
         else:
             record(Result(case, "error", "the process running your code sent back a garbled reply"))
     if worker:

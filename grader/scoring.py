@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .case import Result
-from .parts import PARTS, Part
+from .parts import PARTS, PARTS_BY_NAME, Part
 
 
 @dataclass
@@ -15,44 +15,49 @@ class PartScore:
     results: list[Result]
 
     @property
-    def score(self) -> float:
-        return round(sum(r.score for r in self.results), 4)
+    def max_score(self) -> float:
+        return self.part.points
 
     @property
-    def max_score(self) -> float:
-        return round(sum(r.max_score for r in self.results), 4)
+    def score(self) -> float:
+        total = sum(r.case.weight for r in self.results)
+        return round(self.part.points * sum(r.case.weight for r in self.results if r.status == "passed") / total, 4)
 
     @property
     def passed(self) -> bool:
         return all(r.status == "passed" for r in self.results)
 
 
-def blockers(part: Part, passes: Callable[[str], bool | None]) -> tuple[str, ...]:
-    """The prerequisites of `part` that do not pass (passes() gives None for ones not graded)."""
-    return tuple(req for req in part.requires if passes(req) is False)
+def mark_blocked(result: Result, passes: Callable[[str], bool | None]) -> None:
+    """Blame a failing prerequisite rather than this case, when one is to blame.
 
-
-def blocked_message(blocked_by: tuple[str, ...], message: str) -> str:
-    names = " and ".join(blocked_by)
-    return f"blocked by {names}: this part uses {names}, which does not pass yet; fix that first. ({message})"
+    A case is blocked when it did not pass, a part it builds on does not pass (passes() gives
+    None for a part not graded), and the trouble is not its own stub being unimplemented
+    (a prerequisite's stub is: then it stays not_implemented, with the blocking part named).
+    """
+    part = PARTS_BY_NAME[result.case.part]
+    if result.status == "passed" or result.whole_package or not part.requires:
+        return
+    if result.status == "not_implemented" and (result.raised_in is None or result.raised_in in part.names):
+        return
+    blocked_by = tuple(req for req in part.requires if passes(req) is False)
+    if blocked_by:
+        names = " and ".join(blocked_by)
+        result.blocked_by = blocked_by
+        if result.status != "not_implemented":  # an unfinished prerequisite stays "not implemented"
+            result.status = "failed"
+        result.message = f"blocked by {names}: this part uses {names}, which does not pass yet; fix that first. ({result.message})"
 
 
 def tally(results: list[Result]) -> list[PartScore]:
     """Group results by part (in PARTS order), give each case its points, mark blocked cases."""
-    scores = []
-    for part in PARTS:
-        mine = [r for r in results if r.case.part == part.name]
-        if not mine:
-            continue
-        total_weight = sum(r.case.weight for r in mine)
-        for r in mine:
-            r.max_score = round(part.points * r.case.weight / total_weight, 4)
-            r.score = r.max_score if r.status == "passed" else 0.0
-        scores.append(PartScore(part, mine))
+    scores = [PartScore(part, [r for r in results if r.case.part == part.name]) for part in PARTS]
+    scores = [s for s in scores if s.results]
     graded = {s.part.name: s.passed for s in scores}
     for s in scores:
-        blocked_by = blockers(s.part, graded.get)
+        total = sum(r.case.weight for r in s.results)
         for r in s.results:
-            if blocked_by and r.status in ("failed", "error") and not r.whole_package:
-                r.blocked_by, r.status, r.message = blocked_by, "failed", blocked_message(blocked_by, r.message)
+            mark_blocked(r, graded.get)
+            r.max_score = round(s.part.points * r.case.weight / total, 4)
+            r.score = r.max_score if r.status == "passed" else 0.0
     return scores

@@ -19,7 +19,7 @@ def main(argv: list[str]) -> None:
     from safetensors.torch import load as load_tensors
 
     from .cases import CASES_BY_ID
-    from .execute import execute, one_line
+    from .execute import RAISED_IN, execute, one_line
     from .impl import load
     from .protocol import encode
 
@@ -42,7 +42,7 @@ def main(argv: list[str]) -> None:
                 continue
             write_message(replies, {"status": None, **head}, blob)
         else:
-            write_message(replies, {"status": status, "message": text})
+            write_message(replies, {"status": status, "message": text, "raised_in": outputs.get(RAISED_IN)})
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ import pytest
 
 from grader.cases import cases_of
 from grader.inprocess import run_case
-from grader.parts import PARTS, PARTS_BY_NAME
-from grader.scoring import blocked_message, blockers
+from grader.parts import PARTS
+from grader.scoring import mark_blocked
 
 LABELS = {"not_implemented": "not implemented yet: ", "error": "error: ", "timeout": "timed out: ", "failed": ""}
 
@@ -17,14 +17,9 @@ def check(case, impl, part_passes) -> None:
     if isinstance(impl, str):
         pytest.fail(impl, pytrace=False)
     result = run_case(case, impl)
-    if result.status == "passed":
-        return
-    message = result.message
-    if result.status in ("failed", "error"):
-        blocked_by = blockers(PARTS_BY_NAME[case.part], part_passes)
-        if blocked_by:
-            pytest.fail(blocked_message(blocked_by, message), pytrace=False)
-    pytest.fail(LABELS[result.status] + message, pytrace=False)
+    if result.status != "passed":
+        mark_blocked(result, part_passes)
+        pytest.fail(("" if result.blocked_by else LABELS[result.status]) + result.message, pytrace=False)
 
 
 def _test_for(part):

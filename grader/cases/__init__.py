@@ -2,8 +2,9 @@
 
 from ..parts import PARTS, PARTS_BY_NAME
 from .building_blocks import CASES as BUILDING_BLOCKS
+from .transformer import CASES as TRANSFORMER
 
-CASES = [*BUILDING_BLOCKS]
+CASES = [*BUILDING_BLOCKS, *TRANSFORMER]
 CASES_BY_ID = {case.id: case for case in CASES}
 
 assert len(CASES_BY_ID) == len(CASES), "two cases share a part and a name"

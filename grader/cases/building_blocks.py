@@ -56,7 +56,7 @@ def swiglu(impl, w1, w2, w3):
 
 
 def attention_inputs(g, n_q=5, n_k=9, d_k=16, d_v=12):
-    return {"q": randn(g, 2, 3, n_q, d_k), "k": randn(g, 2, 3, n_k, d_k), "v": randn(g, 2, 3, n_k, d_v)}
+    return {"q": randn(g, 2, 2, n_q, d_k), "k": randn(g, 2, 2, n_k, d_k), "v": randn(g, 2, 2, n_k, d_v)}
 
 
 def random_mask(g, n_q=5, n_k=9):
@@ -69,8 +69,8 @@ def causal_inputs(g):
     T = 8
     inputs = attention_inputs(g, n_q=T, n_k=T)
     # The same sequence with every key and value from position 4 on replaced.
-    inputs["k_future_changed"] = torch.cat([inputs["k"][..., :4, :], randn(g, 2, 3, T - 4, 16)], dim=-2)
-    inputs["v_future_changed"] = torch.cat([inputs["v"][..., :4, :], randn(g, 2, 3, T - 4, 12)], dim=-2)
+    inputs["k_future_changed"] = torch.cat([inputs["k"][..., :4, :], randn(g, 2, 2, T - 4, 16)], dim=-2)
+    inputs["v_future_changed"] = torch.cat([inputs["v"][..., :4, :], randn(g, 2, 2, T - 4, 12)], dim=-2)
     return inputs
 
 
@@ -303,9 +303,9 @@ CASES: list[Case] = [
     ),
     Case(
         "attention", "masked_weights_are_zero",  # with v = identity, the output is the weight matrix
-        inputs=lambda g: {"q": randn(g, 2, 3, 5, 16), "k": randn(g, 2, 3, 9, 16), "mask": random_mask(g)},
+        inputs=lambda g: {"q": randn(g, 2, 2, 5, 16), "k": randn(g, 2, 2, 9, 16), "mask": random_mask(g)},
         run=lambda impl, q, k, mask: {
-            "weights": api(impl, "scaled_dot_product_attention")(q, k, torch.eye(9, dtype=q.dtype).expand(2, 3, 9, 9), mask=mask),
+            "weights": api(impl, "scaled_dot_product_attention")(q, k, torch.eye(9, dtype=q.dtype).expand(2, 2, 9, 9), mask=mask),
             "mask": mask,
         },
         judge=masked_weights_are_zero,
@@ -321,7 +321,7 @@ CASES: list[Case] = [
     ),
     Case(
         "attention", "backward",
-        inputs=lambda g: {**attention_inputs(g), "mask": random_mask(g), "grad_output": randn(g, 2, 3, 5, 12)},
+        inputs=lambda g: {**attention_inputs(g), "mask": random_mask(g), "grad_output": randn(g, 2, 2, 5, 12)},
         run=lambda impl, q, k, v, mask, grad_output: forward_backward(
             api(impl, "scaled_dot_product_attention"), grad_output, {"q": q, "k": k, "v": v}, mask=mask),
         judge=matches("q.grad", "k.grad", "v.grad", tol=FP32, none_means=NO_GRAD),
