@@ -16,7 +16,7 @@ class PartScore:
 
     @property
     def max_score(self) -> float:
-        return self.part.points
+        return float(self.part.points)
 
     @property
     def score(self) -> float:

@@ -3,7 +3,7 @@ points in its own part and nowhere else."""
 
 import pytest
 
-from grader.parts import PARTS
+from grader.parts import PARTS, with_prerequisites
 
 from .helpers import grade_in_process, lost_points, patched
 from .variants import MISTAKES, VALID
@@ -22,9 +22,16 @@ def test_valid_variant_scores_full_marks(variant):
 
 
 @pytest.mark.parametrize("variant", MISTAKES, ids=lambda v: v.name)
-def test_mistake_loses_points_in_its_part_only(variant):
+def test_mistake_loses_points_in_its_part_and_blocks_only_what_builds_on_it(variant):
+    """A mistake costs points in its own part. A part that builds on the learner's module (as
+    multi-head attention does on their RoPE) may lose points too, but only as "blocked by"."""
     parts = grade_in_process(patched(variant.name, variant.replaces))
-    assert lost_points(parts) == {variant.part}, f"{variant.description}: lost points in {lost_points(parts) or 'no part'}"
+    lost = lost_points(parts)
+    assert variant.part in lost, f"{variant.description}: no points lost in {variant.part}"
+    for name in lost - {variant.part}:
+        assert variant.part in with_prerequisites([name]), f"{variant.description}: lost points in unrelated part {name}"
+        unblocked = [r.case.id for r in parts[name].results if r.status != "passed" and not r.blocked_by]
+        assert not unblocked, f"{variant.description}: {unblocked} failed without naming what blocks them"
 
 
 def test_every_part_has_a_known_mistake():

@@ -1,4 +1,4 @@
-"""An independent, correct implementation of the Part 1 API built on torch's own functions.
+"""An independent, correct implementation of the Part 1 and Part 2 API built on torch's own functions.
 
 The grader's self-tests grade this package alongside the reference solutions. It shares no
 code with `solutions`, so a full score here shows the grader accepts any correct
@@ -8,6 +8,7 @@ implementation, not just one that matches the reference line for line.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -22,6 +23,16 @@ __all__ = [
     "softmax",
     "scaled_dot_product_attention",
     "cross_entropy",
+    "LayerNorm",
+    "gelu",
+    "BiasedLinear",
+    "GeluMLP",
+    "RotaryPositionalEmbedding",
+    "MultiHeadSelfAttention",
+    "TransformerBlock",
+    "TransformerConfig",
+    "TransformerLM",
+    "count_parameters",
 ]
 
 
@@ -103,3 +114,235 @@ def cross_entropy(logits: Tensor, targets: Tensor) -> Tensor:
     vocab_size = logits.shape[-1]
     # F.cross_entropy wants int64 class indices.
     return F.cross_entropy(logits.reshape(-1, vocab_size), targets.reshape(-1).long())
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 2: the transformer
+# ----------------------------------------------------------------------------------------------
+
+
+class LayerNorm(nn.Module):
+    """F.layer_norm over the last dim, computed in at least float32, returned in the input dtype."""
+
+    def __init__(self, d_model: int, eps: float = 1e-5, bias: bool = True, device=None, dtype=None):
+        super().__init__()
+        self.d_model = d_model
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(d_model, device=device, dtype=dtype))
+        self.bias = nn.Parameter(torch.zeros(d_model, device=device, dtype=dtype)) if bias else None
+
+    def forward(self, x: Tensor) -> Tensor:
+        compute_dtype = torch.promote_types(x.dtype, torch.float32)
+        bias = None if self.bias is None else self.bias.to(compute_dtype)
+        y = F.layer_norm(x.to(compute_dtype), (self.d_model,), self.weight.to(compute_dtype), bias, self.eps)
+        return y.to(x.dtype)
+
+
+def gelu(x: Tensor) -> Tensor:
+    return F.gelu(x)  # approximate="none": the exact erf form
+
+
+class BiasedLinear(Linear):
+    """y = x Wᵀ + b; b starts at zero."""
+
+    def __init__(self, in_features: int, out_features: int, device=None, dtype=None):
+        super().__init__(in_features, out_features, device=device, dtype=dtype)
+        self.bias = nn.Parameter(torch.zeros(out_features, device=device, dtype=dtype))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+
+class GeluMLP(nn.Module):
+    """w2(gelu(w1 x)), with biases when bias=True."""
+
+    def __init__(self, d_model: int, d_ff: int, bias: bool = True, device=None, dtype=None):
+        super().__init__()
+        layer = BiasedLinear if bias else Linear
+        self.w1 = layer(d_model, d_ff, device=device, dtype=dtype)
+        self.w2 = layer(d_ff, d_model, device=device, dtype=dtype)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.w2(F.gelu(self.w1(x)))
+
+
+class RotaryPositionalEmbedding(nn.Module):
+    """Rotates adjacent pairs (x[2i], x[2i+1]) as complex numbers x[2i] + i x[2i+1] by pos * theta^(-2i/d_k)."""
+
+    def __init__(self, theta: float, d_k: int, max_seq_len: int, device=None):
+        super().__init__()
+        if d_k % 2:
+            raise ValueError(f"d_k must be even, got {d_k}")
+        self.d_k = d_k
+        inv_freq = 1.0 / theta ** (torch.arange(0, d_k, 2, dtype=torch.float64) / d_k)  # (d_k/2,)
+        angles = torch.outer(torch.arange(max_seq_len, dtype=torch.float64), inv_freq)  # (max_seq_len, d_k/2)
+        self.register_buffer("cos", torch.cos(angles).to(device=device, dtype=torch.float32), persistent=False)
+        self.register_buffer("sin", torch.sin(angles).to(device=device, dtype=torch.float32), persistent=False)
+
+    def forward(self, x: Tensor, token_positions: Tensor) -> Tensor:
+        compute_dtype = torch.promote_types(x.dtype, torch.float32)  # complex needs float32/float64 parts
+        z = torch.view_as_complex(x.to(compute_dtype).reshape(*x.shape[:-1], -1, 2).contiguous())
+        rotation = torch.complex(self.cos.to(compute_dtype), self.sin.to(compute_dtype))[token_positions]
+        return torch.view_as_real(z * rotation).flatten(-2).to(x.dtype)
+
+
+class MultiHeadSelfAttention(nn.Module):
+    """Causal self-attention with F.scaled_dot_product_attention; heads split with view/transpose."""
+
+    def __init__(self, d_model: int, num_heads: int, bias: bool = False, rope=None, device=None, dtype=None):
+        super().__init__()
+        if d_model % num_heads:
+            raise ValueError(f"d_model ({d_model}) is not divisible by num_heads ({num_heads})")
+        self.d_model = d_model
+        self.num_heads = num_heads
+        self.d_head = d_model // num_heads
+        self.rope = rope
+        self.q_proj = Linear(d_model, d_model, device=device, dtype=dtype)
+        self.k_proj = Linear(d_model, d_model, device=device, dtype=dtype)
+        self.v_proj = Linear(d_model, d_model, device=device, dtype=dtype)
+        self.output_proj = (BiasedLinear if bias else Linear)(d_model, d_model, device=device, dtype=dtype)
+
+    def _heads(self, t: Tensor) -> Tensor:  # (..., T, C) -> (..., h, T, d_head)
+        return t.view(*t.shape[:-1], self.num_heads, self.d_head).transpose(-3, -2)
+
+    def forward(self, x: Tensor, token_positions: Tensor | None = None) -> Tensor:
+        q, k, v = self._heads(self.q_proj(x)), self._heads(self.k_proj(x)), self._heads(self.v_proj(x))
+        if self.rope is not None:
+            if token_positions is None:
+                token_positions = torch.arange(x.shape[-2], device=x.device)
+            positions = token_positions.unsqueeze(-2)  # (..., 1, T): one head dim to broadcast over
+            q, k = self.rope(q, positions), self.rope(k, positions)
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (..., h, T, d_head)
+        out = out.transpose(-3, -2).reshape(*x.shape[:-1], self.d_model)
+        return self.output_proj(out)
+
+
+PRESETS: dict[str, dict] = {
+    "gpt": {"norm": "layernorm", "ffn": "gelu", "positions": "learned", "bias": True},
+    "llama": {"norm": "rmsnorm", "ffn": "swiglu", "positions": "rope", "bias": False},
+}
+
+
+@dataclass
+class TransformerConfig:
+    """Sizes and architectural choices, validated on creation; preset() fills in a family's choices."""
+
+    vocab_size: int
+    context_length: int
+    d_model: int
+    num_layers: int
+    num_heads: int
+    d_ff: int
+    norm: str = "rmsnorm"
+    ffn: str = "swiglu"
+    positions: str = "rope"
+    bias: bool = False
+    rope_theta: float = 10000.0
+    eps: float = 1e-5
+
+    def __post_init__(self) -> None:
+        allowed = {"norm": ("rmsnorm", "layernorm"), "ffn": ("swiglu", "gelu"), "positions": ("rope", "learned")}
+        for name, options in allowed.items():
+            if getattr(self, name) not in options:
+                raise ValueError(f"{name} must be one of {options}, not {getattr(self, name)!r}")
+        for name in ("vocab_size", "context_length", "d_model", "num_layers", "num_heads", "d_ff"):
+            value = getattr(self, name)
+            if type(value) is not int or value <= 0:
+                raise ValueError(f"{name} must be a positive int, not {value!r}")
+        if self.d_model % self.num_heads:
+            raise ValueError(f"d_model ({self.d_model}) is not divisible by num_heads ({self.num_heads})")
+        if self.positions == "rope" and self.d_head % 2:
+            raise ValueError(f"rope needs an even d_head, not {self.d_head}")
+        if not (self.rope_theta > 0 and self.eps > 0):
+            raise ValueError("rope_theta and eps must be positive")
+
+    @property
+    def d_head(self) -> int:
+        return self.d_model // self.num_heads
+
+    @classmethod
+    def preset(cls, name: str, **sizes) -> TransformerConfig:
+        if name not in PRESETS:
+            raise ValueError(f"unknown preset {name!r}; choose from {sorted(PRESETS)}")
+        settings = {**PRESETS[name], **sizes}
+        if "d_ff" not in settings and "d_model" in settings:
+            d_model = settings["d_model"]
+            settings["d_ff"] = 4 * d_model if settings["ffn"] == "gelu" else 64 * math.ceil(8 * d_model / (3 * 64))
+        return cls(**settings)
+
+
+def _norm(config: TransformerConfig, device=None, dtype=None) -> nn.Module:
+    if config.norm == "layernorm":
+        return LayerNorm(config.d_model, config.eps, bias=config.bias, device=device, dtype=dtype)
+    return RMSNorm(config.d_model, config.eps, device=device, dtype=dtype)
+
+
+class TransformerBlock(nn.Module):
+    """Pre-norm: x + attn(ln1(x)), then + ffn(ln2(x))."""
+
+    def __init__(self, config: TransformerConfig, rope: RotaryPositionalEmbedding | None = None, device=None, dtype=None):
+        super().__init__()
+        factory = {"device": device, "dtype": dtype}
+        self.ln1 = _norm(config, **factory)
+        self.attn = MultiHeadSelfAttention(config.d_model, config.num_heads, bias=config.bias, rope=rope, **factory)
+        self.ln2 = _norm(config, **factory)
+        if config.ffn == "gelu":
+            self.ffn = GeluMLP(config.d_model, config.d_ff, bias=config.bias, **factory)
+        else:
+            self.ffn = SwiGLU(config.d_model, config.d_ff, **factory)
+
+    def forward(self, x: Tensor, token_positions: Tensor | None = None) -> Tensor:
+        h = x + self.attn(self.ln1(x), token_positions)
+        return h + self.ffn(self.ln2(h))
+
+
+class TransformerLM(nn.Module):
+    """Embeddings (+ learned positions), blocks, final norm, lm_head; F.cross_entropy loss."""
+
+    def __init__(self, config: TransformerConfig, device=None, dtype=None):
+        super().__init__()
+        factory = {"device": device, "dtype": dtype}
+        self.config = config
+        self.token_embeddings = Embedding(config.vocab_size, config.d_model, **factory)
+        if config.positions == "learned":
+            self.position_embeddings = Embedding(config.context_length, config.d_model, **factory)
+            self.rope = None
+        else:
+            self.position_embeddings = None
+            self.rope = RotaryPositionalEmbedding(config.rope_theta, config.d_head, config.context_length, device=device)
+        self.layers = nn.ModuleList([TransformerBlock(config, rope=self.rope, **factory) for _ in range(config.num_layers)])
+        self.ln_final = _norm(config, **factory)
+        self.lm_head = (BiasedLinear if config.bias else Linear)(config.d_model, config.vocab_size, **factory)
+
+    def forward(self, idx: Tensor, targets: Tensor | None = None):
+        T = idx.shape[-1]
+        if T > self.config.context_length:
+            raise ValueError(f"got {T} tokens, but the context length is {self.config.context_length}")
+        positions = torch.arange(T, device=idx.device)
+        x = F.embedding(idx, self.token_embeddings.weight)
+        if self.position_embeddings is not None:
+            x = x + F.embedding(positions, self.position_embeddings.weight)
+        for block in self.layers:
+            x = block(x, positions)
+        logits = self.lm_head(self.ln_final(x))
+        if targets is None:
+            return logits
+        return logits, F.cross_entropy(logits.flatten(0, -2), targets.flatten().long())
+
+
+def count_parameters(config: TransformerConfig) -> int:
+    C, V, F_, L = config.d_model, config.vocab_size, config.d_ff, config.num_layers
+    has_bias = config.bias
+    norm = C * (2 if config.norm == "layernorm" and has_bias else 1)
+    attention = 4 * C * C + (C if has_bias else 0)
+    if config.ffn == "swiglu":
+        ffn = 3 * C * F_
+    else:
+        ffn = 2 * C * F_ + ((F_ + C) if has_bias else 0)
+    total = V * C  # token embeddings
+    if config.positions == "learned":
+        total += config.context_length * C
+    total += L * (attention + ffn + 2 * norm)
+    total += norm  # final norm
+    total += C * V + (V if has_bias else 0)  # lm_head
+    return total
