@@ -246,7 +246,8 @@ def softmax(x: Float[Tensor, "..."], dim: int) -> Float[Tensor, "..."]:
       - Don't modify x in place; the caller may still need it.
     """
     # BEGIN SOLUTION
-    x = x - x.amax(dim=dim, keepdim=True)  # largest entry becomes 0
+    # The shift cancels out of the result, so no gradient needs to flow through it: detach.
+    x = x - x.amax(dim=dim, keepdim=True).detach()  # largest entry becomes 0
     e = torch.exp(x)
     return e / e.sum(dim=dim, keepdim=True)
     # END SOLUTION
@@ -326,7 +327,7 @@ def cross_entropy(logits: Float[Tensor, "... vocab"], targets: Int[Tensor, "..."
         and log(0) = -inf.
     """
     # BEGIN SOLUTION
-    m = logits.amax(dim=-1, keepdim=True)  # (..., 1)
+    m = logits.amax(dim=-1, keepdim=True).detach()  # (..., 1); a shift, so no gradient needed
     log_sum_exp = m.squeeze(-1) + torch.log(torch.exp(logits - m).sum(dim=-1))  # (...)
     target_logits = logits.gather(-1, targets.unsqueeze(-1)).squeeze(-1)  # (...)
     return (log_sum_exp - target_logits).mean()
