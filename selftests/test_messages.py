@@ -11,7 +11,9 @@ from grader.cases import CASES_BY_ID
 from grader.checks import Expected, Tol, expect_close
 from grader.inprocess import run_case
 
-from .helpers import ROOT, patched
+from grader.parts import PARTS
+
+from .helpers import ROOT, SOLUTIONS, patched
 
 TOL = Tol(rtol=1e-5, atol=1e-6)
 
@@ -102,3 +104,17 @@ def test_a_plain_pytest_run_collects_only_the_graded_tests():
     proc = run_pytest("--collect-only", "-q")
     collected = [line for line in proc.stdout.splitlines() if "::" in line]
     assert collected and all(line.startswith("tests/") for line in collected)
+
+
+def test_every_part_has_its_own_test_name():
+    proc = run_pytest("--collect-only", "-q")
+    for part in PARTS:
+        assert f"::{part.test_name}[" in proc.stdout, part.test_name
+
+
+def test_every_public_name_belongs_to_one_part():
+    provided = {"TransformerConfig", "PRESETS"}  # written for the learner, not graded on its own
+    owned = [name for part in PARTS for name in part.names]
+    assert len(owned) == len(set(owned))
+    public = set(SOLUTIONS.__all__) - provided
+    assert public <= set(owned), public - set(owned)

@@ -123,26 +123,41 @@ def default_d_ff(out, _):
         )(out, {})
 
 
-CASES: list[Case] = [
-    # -- Linear ------------------------------------------------------------------------------
-    Case(
-        "linear", "parameters",
+def call(args) -> str:
+    return ", ".join(map(str, args))
+
+
+def parameters_case(part, name, args, shape, small) -> Case:
+    """One parameter, exactly `weight` of `shape`, created in the dtype asked for."""
+    small_args, small_shape = small
+    return Case(
+        part, "parameters",
         run=lambda impl: {
-            "float32": parameter_summary(api(impl, "Linear")(D_IN, D_OUT)),
-            "float64": parameter_summary(api(impl, "Linear")(3, 5, dtype=torch.float64)),
+            "float32": parameter_summary(api(impl, name)(*args)),
+            "float64": parameter_summary(api(impl, name)(*small_args, dtype=torch.float64)),
         },
         judge=all_of(
-            has_parameters("float32", "Linear(24, 40)", {"weight": (D_OUT, D_IN)}),
-            has_parameters("float64", "Linear(3, 5, dtype=torch.float64)", {"weight": (5, 3)}, dtype="float64"),
+            has_parameters("float32", f"{name}({call(args)})", {"weight": shape}),
+            has_parameters("float64", f"{name}({call(small_args)}, dtype=torch.float64)", {"weight": small_shape}, dtype="float64"),
         ),
         reference=False,
-    ),
-    Case(
-        "linear", "init",
-        run=lambda impl: {"weight": api(impl, "Linear")(256, 192).weight},
-        judge=init_statistics("weight", "Linear(256, 192).weight", math.sqrt(2 / (256 + 192)), (192, 256)),
-        reference=False, seed=1,
-    ),
+    )
+
+
+def init_case(part, name, args, std, shape, seed) -> Case:
+    """A large fresh `weight` looks like normal(0, std) cut at ±3 std."""
+    return Case(
+        part, "init",
+        run=lambda impl: {"weight": api(impl, name)(*args).weight},
+        judge=init_statistics("weight", f"{name}({call(args)}).weight", std, shape),
+        reference=False, seed=seed,
+    )
+
+
+CASES: list[Case] = [
+    # -- Linear ------------------------------------------------------------------------------
+    parameters_case("linear", "Linear", (D_IN, D_OUT), (D_OUT, D_IN), small=((3, 5), (5, 3))),
+    init_case("linear", "Linear", (256, 192), std=math.sqrt(2 / (256 + 192)), shape=(192, 256), seed=1),
     Case(
         "linear", "forward",
         inputs=lambda g: {"x": randn(g, *BATCH, D_IN), "weight": randn(g, D_OUT, D_IN, scale=0.2)},
@@ -156,24 +171,8 @@ CASES: list[Case] = [
         judge=matches("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- Embedding ---------------------------------------------------------------------------
-    Case(
-        "embedding", "parameters",
-        run=lambda impl: {
-            "float32": parameter_summary(api(impl, "Embedding")(VOCAB, D_EMB)),
-            "float64": parameter_summary(api(impl, "Embedding")(7, 3, dtype=torch.float64)),
-        },
-        judge=all_of(
-            has_parameters("float32", "Embedding(50, 24)", {"weight": (VOCAB, D_EMB)}),
-            has_parameters("float64", "Embedding(7, 3, dtype=torch.float64)", {"weight": (7, 3)}, dtype="float64"),
-        ),
-        reference=False,
-    ),
-    Case(
-        "embedding", "init",
-        run=lambda impl: {"weight": api(impl, "Embedding")(512, 96).weight},
-        judge=init_statistics("weight", "Embedding(512, 96).weight", 1.0, (512, 96)),
-        reference=False, seed=2,
-    ),
+    parameters_case("embedding", "Embedding", (VOCAB, D_EMB), (VOCAB, D_EMB), small=((7, 3), (7, 3))),
+    init_case("embedding", "Embedding", (512, 96), std=1.0, shape=(512, 96), seed=2),
     Case(
         "embedding", "forward",
         inputs=lambda g: {"token_ids": randint(g, VOCAB, 3, 4, 6), "weight": randn(g, VOCAB, D_EMB)},
