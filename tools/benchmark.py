@@ -60,7 +60,6 @@ def seconds_per_call(fn, repeats: int, min_time: float = 0.5) -> float:
 
 def forward_backward(fn, *inputs):
     """A callable running fn(*inputs) and a backward pass through its output."""
-    import torch
 
     leaves = [x.detach().requires_grad_(x.is_floating_point()) for x in inputs]
 

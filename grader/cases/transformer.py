@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from ..case import Case, CaseFailed
-from ..checks import Tol, expect_close, expect_tensor, matches
+from ..checks import Tol, all_of, expect_close, expect_tensor, matches
 from .common import FP16, FP32, NO_GRAD, api, forward_backward, load_weights, randint, randn
 
 # Whole blocks and models sum many float32 products; still a tight bound for float32.
@@ -148,7 +148,7 @@ def tokens_with_future_changed(g):
 
 
 # -- judges ------------------------------------------------------------------------------------
-def unchanged(name, before, after, where, what):
+def unchanged(before, after, where, what):
     if before.shape != after.shape or not torch.allclose(before[where], after[where], rtol=0, atol=SAME):
         raise CaseFailed(what)
 
@@ -157,7 +157,7 @@ def no_future_leak(key, tol, start):
     def judge(out, expected):
         expect_close(key, out.get(key), expected[key], tol)
         changed = expect_tensor(f"{key}_future_changed", out.get(f"{key}_future_changed"))
-        unchanged(key, out[key], changed, (slice(None), slice(0, start)),
+        unchanged(out[key], changed, (slice(None), slice(0, start)),
                   f"changing the input at positions {start} and later changed `{key}` at earlier positions: "
                   "information leaks from the future (check the causal mask: True on and below the diagonal).")
     return judge
@@ -167,8 +167,8 @@ def batch_independent(key, tol):
     def judge(out, expected):
         expect_close(key, out.get(key), expected[key], tol)
         other = expect_tensor(f"{key}_others_changed", out.get(f"{key}_others_changed"))
-        unchanged(key, out[key], other, (0,),
-                  f"changing the other sequences in the batch changed the output for sequence 0: "
+        unchanged(out[key], other, (0,),
+                  "changing the other sequences in the batch changed the output for sequence 0: "
                   "sequences must not mix (attend over positions within a sequence, never across the batch).")
     return judge
 
@@ -267,7 +267,7 @@ CASES: list[Case] = [
             "no_bias": state_dict_summary(api(impl, "LayerNorm")(40, bias=False)),
             "values": torch.cat([t for t in api(impl, "LayerNorm")(40).state_dict().values()]),
         },
-        judge=lambda out, expected: (same_state_dict("bias", "no_bias")(out, expected), matches("values", tol=FP32)(out, expected)),
+        judge=all_of(same_state_dict("bias", "no_bias"), matches("values", tol=FP32)),
     ),
     Case(
         "layernorm", "forward",  # rows with an offset and many scales
