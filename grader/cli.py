@@ -21,6 +21,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--impl", default="assignment", help="package to grade: assignment (default), solutions, a package name or a path to a package folder")
     parser.add_argument("--part", choices=[p.name for p in PARTS], metavar="NAME", help="grade one part: " + ", ".join(p.name for p in PARTS))
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
+    parser.add_argument("--gradescope", metavar="PATH", type=Path, help="also write Gradescope's results.json to PATH")
     parser.add_argument("--timeout", metavar="SECONDS", type=positive, help="time limit per case (default: each case's own, 20 s for most)")
     return parser.parse_args(argv)
 
@@ -42,16 +43,17 @@ def main(argv: list[str] | None = None) -> int:
     except ImplNotFound as exc:
         print(f"grade.py: {exc}", file=sys.stderr)
         return 2
-    if args.json and not args.json.parent.resolve().is_dir():
-        print(f"grade.py: --json {args.json}: the folder {args.json.parent} does not exist.", file=sys.stderr)
-        return 2
+    for flag, path in (("--json", args.json), ("--gradescope", args.gradescope)):
+        if path and not path.parent.resolve().is_dir():
+            print(f"grade.py: {flag} {path}: the folder {path.parent} does not exist.", file=sys.stderr)
+            return 2
 
     worker = Worker(impl)  # starts importing torch and the learner's package while we import ours
 
     from rich.console import Console
 
     from .cases import CASES
-    from .report import as_json, render
+    from .report import as_gradescope, as_json, render
     from .runner import run_cases
     from .scoring import tally
 
@@ -66,10 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         results = run_cases(cases, impl, worker, timeout=args.timeout)
     parts = [ps for ps in tally(results) if args.part in (None, ps.part.name)]
     render(parts, args.impl, Console(highlight=False))
-    if args.json:
-        try:
-            args.json.write_text(json.dumps(as_json(parts), indent=2) + "\n")
-        except OSError as exc:
-            print(f"grade.py: could not write --json {args.json}: {exc}", file=sys.stderr)
-            return 2
+    for flag, path, report in (("--json", args.json, as_json), ("--gradescope", args.gradescope, as_gradescope)):
+        if path:
+            try:
+                path.write_text(json.dumps(report(parts), indent=2) + "\n")
+            except OSError as exc:
+                print(f"grade.py: could not write {flag} {path}: {exc}", file=sys.stderr)
+                return 2
     return 0

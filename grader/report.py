@@ -89,3 +89,20 @@ def as_json(parts: list[PartScore]) -> dict[str, Any]:
             for ps in parts
         ],
     }
+
+
+def as_gradescope(parts: list[PartScore]) -> dict[str, Any]:
+    """Gradescope's results.json: one test per case, status passed or failed."""
+    score, max_score = totals(parts)
+    tests = []
+    for ps in parts:
+        for r in ps.results:
+            label, _ = case_status(r)
+            tests.append({
+                "name": f"{ps.part.name}: {r.case.name}",
+                "score": r.score,
+                "max_score": r.max_score,
+                "status": "passed" if r.status == "passed" else "failed",
+                "output": "" if r.status == "passed" else r.message if r.blocked_by else f"{label}: {r.message}",
+            })
+    return {"score": score, "output": f"{points(score)} / {points(max_score)} points", "tests": tests}

@@ -1,5 +1,6 @@
 """grade.py as a learner runs it: full marks, zero marks, hostile code, bad flags."""
 
+import json
 import os
 import subprocess
 import sys
@@ -48,6 +49,18 @@ def test_json_report_has_the_documented_shape():
     for case in part["cases"]:
         assert set(case) == {"name", "status", "score", "max_score", "message"}
         assert case["status"] in STATUSES
+
+
+def test_gradescope_results_have_one_test_per_case(tmp_path):
+    results = tmp_path / "results.json"
+    proc, report = grade_py("--part", "silu", "--gradescope", str(results))
+    assert proc.returncode == 0, proc.stderr
+    gradescope = json.loads(results.read_text())
+    assert gradescope["score"] == report["score"] == 0
+    assert len(gradescope["tests"]) == len(report["parts"][0]["cases"])
+    for test in gradescope["tests"]:
+        assert set(test) == {"name", "score", "max_score", "status", "output"}
+        assert test["status"] == "failed" and test["output"].startswith("not implemented")
 
 
 HOSTILE = '''
