@@ -41,6 +41,19 @@ PARTS: list[Part] = [
         requires=("multihead_attention", "rmsnorm", "layernorm", "swiglu", "gelu"),
     ),
     Part("transformer_lm", "Transformer language model", 4, ("TransformerLM", "count_parameters"), requires=("transformer_block", "embedding", "cross_entropy")),
+    # Part 3: training
+    Part("tokenizer", "Character tokenizer", 1, ("CharTokenizer",)),
+    Part("get_batch", "Training batches", 1, ("get_batch",)),
+    Part("adamw", "AdamW", 3, ("AdamW",)),
+    Part("cosine_lr_schedule", "Learning-rate schedule", 1, ("cosine_lr_schedule",)),
+    Part("clip_grad_norm", "Gradient clipping", 1, ("clip_grad_norm",)),
+    Part("checkpoint", "Checkpoints", 2, ("save_checkpoint", "load_checkpoint")),
+    Part("estimate_loss", "Validation loss", 1, ("estimate_loss",), requires=("get_batch",)),
+    Part("generate", "Sampling text", 2, ("generate",), requires=("softmax",)),
+    Part(
+        "training", "Training end to end", 4, (),
+        requires=("transformer_lm", "get_batch", "adamw", "cosine_lr_schedule", "clip_grad_norm", "estimate_loss"),
+    ),
 ]
 
 PARTS_BY_NAME: dict[str, Part] = {part.name: part for part in PARTS}

@@ -42,11 +42,12 @@ def mark_blocked(result: Result, passes: Callable[[str], bool | None]) -> None:
         return
     blocked_by = tuple(req for req in part.requires if passes(req) is False)
     if blocked_by:
-        names = " and ".join(blocked_by)
+        names = blocked_by[0] if len(blocked_by) == 1 else ", ".join(blocked_by[:-1]) + " and " + blocked_by[-1]
+        verb = "does" if len(blocked_by) == 1 else "do"
         result.blocked_by = blocked_by
         if result.status != "not_implemented":  # an unfinished prerequisite stays "not implemented"
             result.status = "failed"
-        result.message = f"blocked by {names}: this part uses {names}, which does not pass yet; fix that first. ({result.message})"
+        result.message = f"blocked by {names}: this part uses {names}, which {verb} not pass yet; fix that first. ({result.message})"
 
 
 def tally(results: list[Result]) -> list[PartScore]:

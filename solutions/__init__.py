@@ -22,6 +22,17 @@ from .transformer import (
     count_parameters,
     gelu,
 )
+from .training import (
+    AdamW,
+    CharTokenizer,
+    clip_grad_norm,
+    cosine_lr_schedule,
+    estimate_loss,
+    generate,
+    get_batch,
+    load_checkpoint,
+    save_checkpoint,
+)
 
 __all__ = [
     # Part 1: the building blocks
@@ -44,4 +55,14 @@ __all__ = [
     "TransformerConfig",
     "TransformerLM",
     "count_parameters",
+    # Part 3: training
+    "CharTokenizer",
+    "get_batch",
+    "AdamW",
+    "cosine_lr_schedule",
+    "clip_grad_norm",
+    "save_checkpoint",
+    "load_checkpoint",
+    "estimate_loss",
+    "generate",
 ]

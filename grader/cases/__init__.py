@@ -2,9 +2,10 @@
 
 from ..parts import PARTS, PARTS_BY_NAME
 from .building_blocks import CASES as BUILDING_BLOCKS
+from .training import CASES as TRAINING
 from .transformer import CASES as TRANSFORMER
 
-CASES = [*BUILDING_BLOCKS, *TRANSFORMER]
+CASES = [*BUILDING_BLOCKS, *TRANSFORMER, *TRAINING]
 CASES_BY_ID = {case.id: case for case in CASES}
 
 assert len(CASES_BY_ID) == len(CASES), "two cases share a part and a name"

@@ -1,0 +1,1 @@
+"""Training a TransformerLM built from an implementation package: the built-in corpus and the loop."""
