@@ -11,6 +11,7 @@ from types import ModuleType
 from grader.cases import CASES
 from grader.impl import load
 from grader.inprocess import run_cases
+from grader.parts import PARTS, with_prerequisites
 from grader.scoring import PartScore, tally
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,8 +27,15 @@ def patched(name: str, replaces: dict[str, object]) -> ModuleType:
     return module
 
 
-def grade_in_process(impl: ModuleType) -> dict[str, PartScore]:
-    return {ps.part.name: ps for ps in tally(run_cases(CASES, impl))}
+def grade_in_process(impl: ModuleType, parts: list[str] | None = None) -> dict[str, PartScore]:
+    cases = [c for c in CASES if parts is None or c.part in parts]
+    return {ps.part.name: ps for ps in tally(run_cases(cases, impl))}
+
+
+def parts_using(names) -> list[str]:
+    """The parts whose cases can reach these public names: their own, and every part built on those."""
+    owners = {p.name for p in PARTS if set(p.names) & set(names)}
+    return [p.name for p in PARTS if owners & set(with_prerequisites([p.name]))]
 
 
 def lost_points(parts: dict[str, PartScore]) -> set[str]:

@@ -861,6 +861,690 @@ def _count_parameters_counts_rope_buffers(config) -> int:
     return _count_parameters(config, rope_buffers=True)
 
 
+# ============================================================================================
+# Part 3: training
+#
+# The functions are standalone (torch only). The tokenizer, AdamW and generate variants derive
+# from correct standalone bases written here, and each overrides one hook, so a mistake differs
+# from a correct implementation in exactly one place. estimate_loss draws its batches with the
+# reference's get_batch (the part builds on get_batch). The end-to-end mistake subclasses the
+# reference TransformerLM, as the Part 2 ones do.
+# ============================================================================================
+
+import io  # noqa: E402
+
+
+# --------------------------------------------------------------------------------------------
+# CharTokenizer
+# --------------------------------------------------------------------------------------------
+
+
+class _CharTokenizer:
+    """A correct tokenizer with stoi/itos dicts built by comprehensions; the mistakes override one method."""
+
+    def __init__(self, text: str):
+        self.chars = self._vocabulary(text)
+        self.stoi = {c: i for i, c in enumerate(self.chars)}
+        self.itos = {i: c for i, c in enumerate(self.chars)}
+        self.vocab_size = len(self.chars)
+
+    @staticmethod
+    def _vocabulary(text: str) -> list[str]:
+        return sorted(set(text))
+
+    def encode(self, text: str) -> list[int]:
+        unknown = [c for c in text if c not in self.stoi]
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not in the vocabulary")
+        return [self.stoi[c] for c in text]
+
+    def decode(self, ids) -> str:
+        return "".join(self.itos[int(i)] for i in ids)
+
+
+class _TokenizerStrFind:
+    def __init__(self, text: str):
+        self.alphabet = "".join(sorted(set(text)))
+        self.chars = list(self.alphabet)
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.alphabet)
+
+    def encode(self, text: str) -> list[int]:
+        ids = []
+        for c in text:
+            i = self.alphabet.find(c)
+            if i < 0:
+                raise ValueError(f"unknown character {c!r}")
+            ids.append(i)
+        return ids
+
+    def decode(self, ids) -> str:
+        return "".join(self.alphabet[i] for i in (ids.tolist() if isinstance(ids, Tensor) else ids))
+
+
+class _TokenizerFirstAppearance(_CharTokenizer):
+    @staticmethod
+    def _vocabulary(text: str) -> list[str]:
+        return list(dict.fromkeys(text))  # order of first appearance, not sorted
+
+
+class _TokenizerKeyError(_CharTokenizer):
+    def encode(self, text: str) -> list[int]:
+        return [self.stoi[c] for c in text]  # an unknown character raises KeyError
+
+
+class _TokenizerDecodeTensorKeys(_CharTokenizer):
+    def decode(self, ids) -> str:
+        return "".join(self.itos[i] for i in ids)  # a tensor element is no int key: KeyError
+
+
+# --------------------------------------------------------------------------------------------
+# get_batch
+# --------------------------------------------------------------------------------------------
+
+
+def _windows_or_raise(data, context_length: int) -> Tensor:
+    data = torch.as_tensor(data)
+    if len(data) <= context_length:
+        raise ValueError(f"{len(data)} tokens hold no window of {context_length} plus its target")
+    return data
+
+
+def _batch_at(data: Tensor, starts: Tensor, context_length: int, device, shift: int = 1) -> tuple[Tensor, Tensor]:
+    positions = starts[:, None] + torch.arange(context_length)  # (B, T)
+    return data[positions].long().to(device), data[positions + shift].long().to(device)
+
+
+def _get_batch_stack(data, batch_size, context_length, device="cpu", generator=None):
+    data = _windows_or_raise(data, context_length)
+    starts = torch.randint(len(data) - context_length, (batch_size,), generator=generator).tolist()
+    inputs = torch.stack([data[s : s + context_length] for s in starts])
+    targets = torch.stack([data[s + 1 : s + 1 + context_length] for s in starts])
+    return inputs.to(device=device, dtype=torch.long), targets.to(device=device, dtype=torch.long)
+
+
+def _get_batch_unfold(data, batch_size, context_length, device="cpu", generator=None):
+    data = _windows_or_raise(data, context_length)
+    windows = data.unfold(0, context_length + 1, 1)  # (N - T, T + 1): every window with its next token
+    picked = windows[torch.randint(0, windows.shape[0], (batch_size,), generator=generator)]
+    return picked[:, :-1].long().to(device), picked[:, 1:].long().to(device)
+
+
+def _get_batch_targets_not_shifted(data, batch_size, context_length, device="cpu", generator=None):
+    data = _windows_or_raise(data, context_length)
+    starts = torch.randint(len(data) - context_length, (batch_size,), generator=generator)
+    return _batch_at(data, starts, context_length, device, shift=0)
+
+
+def _get_batch_last_start_missing(data, batch_size, context_length, device="cpu", generator=None):
+    data = _windows_or_raise(data, context_length)
+    starts = torch.randint(len(data) - context_length - 1, (batch_size,), generator=generator)  # never N - T - 1
+    return _batch_at(data, starts, context_length, device)
+
+
+def _get_batch_ignores_generator(data, batch_size, context_length, device="cpu", generator=None):
+    data = _windows_or_raise(data, context_length)
+    starts = torch.randint(len(data) - context_length, (batch_size,))  # torch's global generator
+    return _batch_at(data, starts, context_length, device)
+
+
+# --------------------------------------------------------------------------------------------
+# AdamW
+# --------------------------------------------------------------------------------------------
+
+
+class _AdamW(torch.optim.Optimizer):
+    """A correct AdamW written as in the docstring, built from hooks; each variant overrides one."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
+
+    def _hyperparameters(self, group: dict) -> dict:
+        return group
+
+    def _gradient(self, p: Tensor) -> Tensor | None:
+        return p.grad
+
+    def _moments(self, p: Tensor, g: Tensor, group: dict, beta1: float, beta2: float) -> tuple[int, Tensor, Tensor]:
+        """Counts this parameter's step and updates its running averages; returns (t, m, v)."""
+        state = self.state[p]
+        if not state:
+            state.update(step=0, m=torch.zeros_like(p), v=torch.zeros_like(p))
+        state["step"] += 1
+        state["m"].mul_(beta1).add_(g, alpha=1 - beta1)
+        state["v"].mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        return state["step"], state["m"], state["v"]
+
+    def _update(self, p: Tensor, g: Tensor, group: dict, lr, beta1, beta2, eps, weight_decay) -> None:
+        t, m, v = self._moments(p, g, group, beta1, beta2)
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        p.mul_(1 - lr * weight_decay)
+        p.sub_(lr * m_hat / (v_hat.sqrt() + eps))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            h = self._hyperparameters(group)
+            beta1, beta2 = h["betas"]
+            for p in group["params"]:
+                g = self._gradient(p)
+                if g is not None:
+                    self._update(p, g, group, h["lr"], beta1, beta2, h["eps"], h["weight_decay"])
+        return loss
+
+
+class _AdamWTorchForm(_AdamW):
+    def _update(self, p, g, group, lr, beta1, beta2, eps, weight_decay):
+        state = self.state[p]
+        if not state:
+            state.update(step=0, exp_avg=torch.zeros_like(p), exp_avg_sq=torch.zeros_like(p))
+        state["step"] += 1
+        t, exp_avg, exp_avg_sq = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        p.mul_(1 - lr * weight_decay)
+        exp_avg.lerp_(g, 1 - beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        bias_correction1, bias_correction2 = 1 - beta1**t, 1 - beta2**t
+        denom = (exp_avg_sq.sqrt() / math.sqrt(bias_correction2)).add_(eps)
+        p.addcdiv_(exp_avg, denom, value=-lr / bias_correction1)
+
+
+class _AdamWTensorStep(_AdamW):
+    def _moments(self, p, g, group, beta1, beta2):
+        state = self.state[p]
+        if not state:
+            state.update(step=torch.tensor(0.0), m=torch.zeros_like(p), v=torch.zeros_like(p))
+        state["step"] += 1  # a float32 tensor, as torch.optim keeps it
+        state["m"].mul_(beta1).add_(g, alpha=1 - beta1)
+        state["v"].mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        return state["step"].item(), state["m"], state["v"]
+
+
+class _AdamWTorchSubclass(torch.optim.AdamW):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=False)
+
+
+class _AdamWL2(_AdamW):
+    def _update(self, p, g, group, lr, beta1, beta2, eps, weight_decay):
+        g = g + weight_decay * p  # Adam with L2: the decay goes through m and v
+        t, m, v = self._moments(p, g, group, beta1, beta2)
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        p.sub_(lr * m_hat / (v_hat.sqrt() + eps))
+
+
+class _AdamWNoBiasCorrection(_AdamW):
+    def _update(self, p, g, group, lr, beta1, beta2, eps, weight_decay):
+        _, m, v = self._moments(p, g, group, beta1, beta2)
+        p.mul_(1 - lr * weight_decay)
+        p.sub_(lr * m / (v.sqrt() + eps))
+
+
+class _AdamWDecayWithoutLr(_AdamW):
+    def _update(self, p, g, group, lr, beta1, beta2, eps, weight_decay):
+        t, m, v = self._moments(p, g, group, beta1, beta2)
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        p.mul_(1 - weight_decay)  # not scaled by lr
+        p.sub_(lr * m_hat / (v_hat.sqrt() + eps))
+
+
+class _AdamWDecayAfterUpdate(_AdamW):
+    def _update(self, p, g, group, lr, beta1, beta2, eps, weight_decay):
+        t, m, v = self._moments(p, g, group, beta1, beta2)
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        p.sub_(lr * m_hat / (v_hat.sqrt() + eps))
+        p.sub_(lr * weight_decay * p)  # uses p after this step's update
+
+
+class _AdamWEpsInsideSqrt(_AdamW):
+    def _update(self, p, g, group, lr, beta1, beta2, eps, weight_decay):
+        t, m, v = self._moments(p, g, group, beta1, beta2)
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        p.mul_(1 - lr * weight_decay)
+        p.sub_(lr * m_hat / (v_hat + eps).sqrt())
+
+
+class _AdamWRebindsParameter(_AdamW):
+    def _update(self, p, g, group, lr, beta1, beta2, eps, weight_decay):
+        t, m, v = self._moments(p, g, group, beta1, beta2)
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        p = p * (1 - lr * weight_decay)  # new tensors bound to the local name: the parameter never changes
+        p = p - lr * m_hat / (v_hat.sqrt() + eps)
+
+
+class _AdamWStepPerGroup(_AdamW):
+    def _moments(self, p, g, group, beta1, beta2):
+        state = self.state[p]
+        if not state:
+            state.update(m=torch.zeros_like(p), v=torch.zeros_like(p))
+        if p is group["params"][0]:
+            group["t"] = group.get("t", 0) + 1  # counted once per step() for the whole group
+        state["m"].mul_(beta1).add_(g, alpha=1 - beta1)
+        state["v"].mul_(beta2).addcmul_(g, g, value=1 - beta2)
+        return group["t"], state["m"], state["v"]
+
+
+class _AdamWIgnoresGroups(_AdamW):
+    def _hyperparameters(self, group: dict) -> dict:
+        return self.defaults  # a group's own lr / betas / weight_decay are never read
+
+
+class _AdamWMissingGradAsZero(_AdamW):
+    def _gradient(self, p: Tensor) -> Tensor | None:
+        return p.grad if p.grad is not None else torch.zeros_like(p)
+
+
+# --------------------------------------------------------------------------------------------
+# cosine_lr_schedule
+# --------------------------------------------------------------------------------------------
+
+
+def _cosine_half_times(t, lr_max, lr_min, warmup_iters, cosine_iters):
+    if t < warmup_iters:
+        return lr_max * t / warmup_iters
+    if t <= cosine_iters:
+        progress = (t - warmup_iters) / max(1, cosine_iters - warmup_iters)
+        return lr_min + 0.5 * (lr_max - lr_min) * (1.0 + math.cos(math.pi * progress))
+    return lr_min
+
+
+def _cosine_clamped_progress(t, lr_max, lr_min, warmup_iters, cosine_iters):
+    if t < warmup_iters:
+        return t / warmup_iters * lr_max
+    progress = min(max((t - warmup_iters) / max(cosine_iters - warmup_iters, 1), 0.0), 1.0)
+    return lr_min + (1 + math.cos(math.pi * progress)) / 2 * (lr_max - lr_min)
+
+
+def _cosine_warmup_off_by_one(t, lr_max, lr_min, warmup_iters, cosine_iters):
+    if t < warmup_iters:
+        return (t + 1) / warmup_iters * lr_max
+    return _cosine_half_times(t, lr_max, lr_min, warmup_iters, cosine_iters)
+
+
+def _cosine_progress_over_cosine_iters(t, lr_max, lr_min, warmup_iters, cosine_iters):
+    if t < warmup_iters:
+        return t / warmup_iters * lr_max
+    if t <= cosine_iters:
+        progress = (t - warmup_iters) / cosine_iters  # should be over cosine_iters - warmup_iters
+        return lr_min + (1 + math.cos(math.pi * progress)) / 2 * (lr_max - lr_min)
+    return lr_min
+
+
+def _cosine_never_flat(t, lr_max, lr_min, warmup_iters, cosine_iters):
+    if t < warmup_iters:
+        return t / warmup_iters * lr_max
+    progress = (t - warmup_iters) / (cosine_iters - warmup_iters)  # past 1 the cosine climbs again
+    return lr_min + (1 + math.cos(math.pi * progress)) / 2 * (lr_max - lr_min)
+
+
+def _cosine_warmup_divides_by_zero(t, lr_max, lr_min, warmup_iters, cosine_iters):
+    warmed = t / warmup_iters  # ZeroDivisionError when warmup_iters = 0
+    if warmed < 1:
+        return warmed * lr_max
+    return _cosine_half_times(t, lr_max, lr_min, warmup_iters, cosine_iters)
+
+
+# --------------------------------------------------------------------------------------------
+# clip_grad_norm
+# --------------------------------------------------------------------------------------------
+
+
+def _global_norm(grads) -> Tensor:
+    squares = [g.detach().float().pow(2).sum() for g in grads]
+    return torch.stack(squares).sum().sqrt() if squares else torch.tensor(0.0)
+
+
+def _clip_grad_norm_stacked(parameters, max_norm, eps=1e-6):
+    grads = [p.grad for p in parameters if p.grad is not None]
+    if not grads:
+        return torch.tensor(0.0)
+    total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g.detach()) for g in grads]))
+    scale = torch.clamp(max_norm / (total + eps), max=1.0)  # multiplies by exactly 1 below max_norm
+    for g in grads:
+        g.detach().mul_(scale)
+    return total
+
+
+def _clip_grad_norm_no_eps(parameters, max_norm, eps=1e-6):
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total = _global_norm(grads)
+    if total > max_norm:
+        for g in grads:
+            g.mul_(max_norm / total)
+    return total
+
+
+def _clip_grad_norm_per_parameter(parameters, max_norm, eps=1e-6):
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total = _global_norm(grads)
+    for g in grads:
+        norm = g.norm()
+        if norm > max_norm:
+            g.mul_(max_norm / (norm + eps))  # each gradient clipped on its own
+    return total
+
+
+def _clip_grad_norm_scales_up(parameters, max_norm, eps=1e-6):
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total = _global_norm(grads)
+    for g in grads:
+        g.mul_(max_norm / (total + eps))  # also when total < max_norm
+    return total
+
+
+def _clip_grad_norm_iterates_twice(parameters, max_norm, eps=1e-6):
+    total = _global_norm(p.grad for p in parameters if p.grad is not None)
+    if total > max_norm:
+        for p in parameters:  # a generator is used up by now: nothing gets clipped
+            if p.grad is not None:
+                p.grad.mul_(max_norm / (total + eps))
+    return total
+
+
+def _clip_grad_norm_returns_none(parameters, max_norm, eps=1e-6):
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total = _global_norm(grads)
+    if total > max_norm:
+        for g in grads:
+            g.mul_(max_norm / (total + eps))
+
+
+def _clip_grad_norm_returns_clipped_norm(parameters, max_norm, eps=1e-6):
+    grads = [p.grad for p in parameters if p.grad is not None]
+    total = _global_norm(grads)
+    if total > max_norm:
+        for g in grads:
+            g.mul_(max_norm / (total + eps))
+    return _global_norm(grads)  # the norm after clipping
+
+
+def _clip_grad_norm_missing_grad_crashes(parameters, max_norm, eps=1e-6):
+    grads = [p.grad for p in parameters]  # None for a frozen or unused parameter
+    total = torch.sqrt(sum((g**2).sum() for g in grads))
+    if total > max_norm:
+        for g in grads:
+            g.mul_(max_norm / (total + eps))
+    return total
+
+
+# --------------------------------------------------------------------------------------------
+# save_checkpoint / load_checkpoint
+# --------------------------------------------------------------------------------------------
+
+
+def _save_checkpoint_bytes(out, model, optimizer, iteration):
+    buffer = io.BytesIO()
+    torch.save({"weights": model.state_dict(), "optimizer_state": optimizer.state_dict(), "step": iteration}, buffer)
+    if hasattr(out, "write"):
+        out.write(buffer.getvalue())
+    else:
+        with open(out, "wb") as f:
+            f.write(buffer.getvalue())
+
+
+def _load_checkpoint_bytes(src, model, optimizer):
+    if hasattr(src, "read"):
+        raw = src.read()
+    else:
+        with open(src, "rb") as f:
+            raw = f.read()
+    saved = torch.load(io.BytesIO(raw))
+    model.load_state_dict(saved["weights"])
+    optimizer.load_state_dict(saved["optimizer_state"])
+    return saved["step"]
+
+
+def _save_checkpoint_list(out, model, optimizer, iteration):
+    torch.save([iteration, model.state_dict(), optimizer.state_dict()], out)
+
+
+def _load_checkpoint_list(src, model, optimizer):
+    iteration, model_state, optimizer_state = torch.load(src, map_location="cpu")
+    model.load_state_dict(model_state)
+    optimizer.load_state_dict(optimizer_state)
+    return int(iteration)
+
+
+def _save_checkpoint(out, model, optimizer, iteration):
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "iteration": iteration}, out)
+
+
+def _save_checkpoint_model_only(out, model, optimizer, iteration):
+    torch.save({"model": model.state_dict(), "iteration": iteration}, out)  # no optimizer state
+
+
+def _load_checkpoint_model_only(src, model, optimizer):
+    saved = torch.load(src)
+    model.load_state_dict(saved["model"])
+    return saved["iteration"]
+
+
+def _load_checkpoint_optimizer_not_restored(src, model, optimizer):
+    saved = torch.load(src)
+    model.load_state_dict(saved["model"])  # saved["optimizer"] is never loaded
+    return saved["iteration"]
+
+
+def _load_checkpoint_returns_none(src, model, optimizer):
+    saved = torch.load(src)
+    model.load_state_dict(saved["model"])
+    optimizer.load_state_dict(saved["optimizer"])  # and no return statement
+
+
+# --------------------------------------------------------------------------------------------
+# estimate_loss
+# --------------------------------------------------------------------------------------------
+
+
+def _estimate_loss_inference_mode(model, data, batch_size, context_length, eval_iters, device="cpu", generator=None):
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            losses = torch.stack([
+                model(*_reference.get_batch(data, batch_size, context_length, device, generator))[1]
+                for _ in range(eval_iters)
+            ])
+    finally:
+        model.train(was_training)
+    return losses.mean().item()
+
+
+@torch.no_grad()
+def _estimate_loss_decorated(model, data, batch_size, context_length, eval_iters, device="cpu", generator=None):
+    mode = model.training
+    model.train(False)
+    total = 0.0
+    for _ in range(eval_iters):
+        inputs, targets = _reference.get_batch(data, batch_size, context_length, device, generator)
+        total += float(model(inputs, targets)[1])
+    model.train(mode)
+    return total / eval_iters
+
+
+def _mean_loss(model, data, batch_size, context_length, eval_iters, device, generator) -> float:
+    losses = []
+    for _ in range(eval_iters):
+        inputs, targets = _reference.get_batch(data, batch_size, context_length, device, generator)
+        losses.append(model(inputs, targets)[1].item())
+    return sum(losses) / len(losses)
+
+
+def _estimate_loss_leaves_eval_mode(model, data, batch_size, context_length, eval_iters, device="cpu", generator=None):
+    model.eval()
+    with torch.no_grad():
+        return _mean_loss(model, data, batch_size, context_length, eval_iters, device, generator)  # never switched back
+
+
+def _estimate_loss_no_eval_mode(model, data, batch_size, context_length, eval_iters, device="cpu", generator=None):
+    with torch.no_grad():  # dropout stays on
+        return _mean_loss(model, data, batch_size, context_length, eval_iters, device, generator)
+
+
+def _estimate_loss_no_no_grad(model, data, batch_size, context_length, eval_iters, device="cpu", generator=None):
+    was_training = model.training
+    model.eval()
+    loss = _mean_loss(model, data, batch_size, context_length, eval_iters, device, generator)  # builds a graph every call
+    model.train(was_training)
+    return loss
+
+
+def _estimate_loss_always_train_after(model, data, batch_size, context_length, eval_iters, device="cpu", generator=None):
+    model.eval()
+    with torch.no_grad():
+        loss = _mean_loss(model, data, batch_size, context_length, eval_iters, device, generator)
+    model.train()  # even if the model was in eval mode before
+    return loss
+
+
+def _estimate_loss_ignores_generator(model, data, batch_size, context_length, eval_iters, device="cpu", generator=None):
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        loss = _mean_loss(model, data, batch_size, context_length, eval_iters, device, None)  # generator not passed on
+    model.train(was_training)
+    return loss
+
+
+# --------------------------------------------------------------------------------------------
+# generate
+# --------------------------------------------------------------------------------------------
+
+
+class _Generate:
+    """A correct generate (torch.softmax + torch.multinomial, top_k by sorting), built from hooks;
+    an instance is the replacement, and each variant overrides one hook."""
+
+    def _context(self, model: nn.Module, idx: Tensor) -> Tensor:
+        return idx[:, -model.config.context_length :]
+
+    def _next_logits(self, logits: Tensor) -> Tensor:  # (B, T, V) -> (B, V)
+        return logits[:, -1, :]
+
+    def _scale(self, logits: Tensor, temperature: float) -> Tensor:
+        return logits / temperature
+
+    def _top_k(self, logits: Tensor, k: int) -> Tensor:
+        if k >= logits.shape[-1]:
+            return logits
+        kth = logits.sort(dim=-1, descending=True).values[:, k - 1 : k]
+        return logits.masked_fill(logits < kth, float("-inf"))
+
+    def _top_p(self, probs: Tensor, p: float) -> Tensor:
+        sorted_probs, order = probs.sort(dim=-1, descending=True)
+        drop_sorted = sorted_probs.cumsum(dim=-1) - sorted_probs >= p  # the more likely ones already reach p
+        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+        return probs.masked_fill(drop, 0.0)
+
+    def _sample(self, probs: Tensor) -> Tensor:  # (B, V) -> (B, 1)
+        return torch.multinomial(probs, num_samples=1)
+
+    def _pick(self, logits: Tensor, temperature: float, top_k: int | None, top_p: float | None) -> Tensor:
+        if temperature == 0:
+            return logits.argmax(dim=-1, keepdim=True)
+        logits = self._scale(logits, temperature)
+        if top_k is not None:
+            logits = self._top_k(logits, top_k)
+        probs = torch.softmax(logits, dim=-1)
+        if top_p is not None:
+            probs = self._top_p(probs, top_p)
+        return self._sample(probs)
+
+    def _result(self, prompt: Tensor, out: Tensor) -> Tensor:
+        return out
+
+    @torch.no_grad()
+    def __call__(self, model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None):
+        out = idx
+        for _ in range(max_new_tokens):
+            logits = self._next_logits(model(self._context(model, out)))
+            out = torch.cat([out, self._pick(logits, temperature, top_k, top_p)], dim=1)
+        return self._result(idx, out)
+
+
+class _GenerateGumbelMax(_Generate):
+    def _sample(self, probs: Tensor) -> Tensor:
+        # argmax(log p + Gumbel noise) is a sample from p; -log(Exp(1)) is Gumbel(0, 1)
+        noise = -torch.empty_like(probs).exponential_().log()
+        return (probs.log() + noise).argmax(dim=-1, keepdim=True)
+
+
+class _GenerateNoCrop(_Generate):
+    def _context(self, model, idx):
+        return idx  # grows past the context length
+
+
+class _GenerateCropsFirstTokens(_Generate):
+    def _context(self, model, idx):
+        return idx[:, : model.config.context_length]
+
+
+class _GenerateFirstPosition(_Generate):
+    def _next_logits(self, logits):
+        return logits[:, 0, :]  # the prediction after the first token, not the last
+
+
+class _GenerateTemperatureMultiplies(_Generate):
+    def _scale(self, logits, temperature):
+        return logits * temperature
+
+
+class _GenerateTopKSmallest(_Generate):
+    def _top_k(self, logits, k):
+        kth_smallest = logits.sort(dim=-1).values[:, k - 1 : k]
+        return logits.masked_fill(logits > kth_smallest, float("-inf"))
+
+
+class _GenerateTopKTooLarge(_Generate):
+    def _top_k(self, logits, k):
+        kth = torch.topk(logits, k, dim=-1).values[:, -1:]  # RuntimeError when k > vocabulary size
+        return logits.masked_fill(logits < kth, float("-inf"))
+
+
+class _GenerateTopPDropsCrossingToken(_Generate):
+    def _top_p(self, probs, p):
+        sorted_probs, order = probs.sort(dim=-1, descending=True)
+        drop_sorted = sorted_probs.cumsum(dim=-1) > p  # also drops the token that reaches p
+        drop = torch.zeros_like(drop_sorted).scatter(-1, order, drop_sorted)
+        return probs.masked_fill(drop, 0.0)
+
+
+class _GenerateTemperatureZeroDivides(_Generate):
+    def _pick(self, logits, temperature, top_k, top_p):
+        logits = self._scale(logits, temperature)  # temperature 0: inf and NaN, no argmax branch
+        if top_k is not None:
+            logits = self._top_k(logits, top_k)
+        probs = torch.softmax(logits, dim=-1)
+        if top_p is not None:
+            probs = self._top_p(probs, top_p)
+        return self._sample(probs)
+
+
+class _GenerateReturnsOnlyNewTokens(_Generate):
+    def _result(self, prompt, out):
+        return out[:, prompt.shape[1] :]
+
+
+# --------------------------------------------------------------------------------------------
+# Training end to end
+# --------------------------------------------------------------------------------------------
+
+
+class _LMLinearInitStdOne(_reference.TransformerLM):
+    """Every other part passes: the unit cases load their own weights into the model."""
+
+    def __init__(self, config, device=None, dtype=None):
+        super().__init__(config, device=device, dtype=dtype)
+        for module in self.modules():
+            if isinstance(module, _reference.Linear):
+                nn.init.normal_(module.weight)  # std 1 (normal_'s default), not sqrt(2 / (in + out))
+
+
 # --------------------------------------------------------------------------------------------
 # The lists
 # --------------------------------------------------------------------------------------------
@@ -895,6 +1579,24 @@ VALID: list[Variant] = [
     Variant("lm_batched_positions", None, "position ids torch.arange(T, device=idx.device) expanded to (B, T); F.cross_entropy loss", {"TransformerLM": _LMBatchedPositions}),
     Variant("count_parameters_meta_model", None, "builds TransformerLM on the meta device and sums numel()", {"count_parameters": _count_parameters_meta_model}),
     Variant("count_parameters_formula", None, "the same formula grouped differently", {"count_parameters": _count_parameters_formula}),
+    # Part 3
+    Variant("tokenizer_dict_comprehensions", None, "stoi/itos dicts built by comprehensions and vocab_size as an attribute", {"CharTokenizer": _CharTokenizer}),
+    Variant("tokenizer_str_find", None, "the vocabulary kept as one sorted string: encode with str.find, decode by indexing it", {"CharTokenizer": _TokenizerStrFind}),
+    Variant("get_batch_stack", None, "torch.stack of data[s : s + T] and data[s + 1 : s + T + 1] slices", {"get_batch": _get_batch_stack}),
+    Variant("get_batch_unfold", None, "data.unfold(0, T + 1, 1) indexed at the drawn starts, split into inputs and targets", {"get_batch": _get_batch_unfold}),
+    Variant("adamw_torch_form", None, "torch's arithmetic: lerp_ for m, step size lr / bc1, denominator sqrt(v) / sqrt(bc2) + eps, addcdiv_", {"AdamW": _AdamWTorchForm}),
+    Variant("adamw_tensor_step", None, "each parameter's step count kept as a float tensor, as torch.optim does", {"AdamW": _AdamWTensorStep}),
+    Variant("adamw_torch_subclass", None, "a thin subclass of torch.optim.AdamW with the same signature", {"AdamW": _AdamWTorchSubclass}),
+    Variant("cosine_half_times", None, "lr_min + 0.5 (lr_max - lr_min)(1 + cos) with three explicit branches", {"cosine_lr_schedule": _cosine_half_times}),
+    Variant("cosine_clamped_progress", None, "after warmup, the cosine of a progress clamped to [0, 1] with min/max (flat at lr_min past the end)", {"cosine_lr_schedule": _cosine_clamped_progress}),
+    Variant("clip_grad_norm_stacked", None, "vector_norm of the stacked per-parameter norms; always multiplies by clamp(max_norm / (total + eps), max=1)", {"clip_grad_norm": _clip_grad_norm_stacked}),
+    Variant("clip_grad_norm_no_eps", None, "scales by max_norm / total, without eps", {"clip_grad_norm": _clip_grad_norm_no_eps}),
+    Variant("checkpoint_bytes_io", None, "other key names, serialised through an io.BytesIO and written/read as raw bytes", {"save_checkpoint": _save_checkpoint_bytes, "load_checkpoint": _load_checkpoint_bytes}),
+    Variant("checkpoint_list_layout", None, "saves [iteration, model state, optimizer state] and loads with map_location='cpu'", {"save_checkpoint": _save_checkpoint_list, "load_checkpoint": _load_checkpoint_list}),
+    Variant("estimate_loss_inference_mode", None, "torch.inference_mode, the losses stacked and averaged as a tensor, the mode restored in a finally", {"estimate_loss": _estimate_loss_inference_mode}),
+    Variant("estimate_loss_decorated", None, "@torch.no_grad() on the function, model.train(False), float(loss) summed", {"estimate_loss": _estimate_loss_decorated}),
+    Variant("generate_sorted_top_k", None, "torch.softmax and torch.multinomial; top_k threshold from sort, top_p mask scattered back from sorted order", {"generate": _Generate()}),
+    Variant("generate_gumbel_max", None, "samples by Gumbel-max, argmax(log p - log(Exp(1) noise)), instead of torch.multinomial", {"generate": _GenerateGumbelMax()}),
 ]
 
 MISTAKES: list[Variant] = [
@@ -976,4 +1678,58 @@ MISTAKES: list[Variant] = [
     Variant("count_parameters_forgets_biases", "transformer_lm", "counts as if bias=False", {"count_parameters": _count_parameters_forgets_biases}),
     Variant("count_parameters_forgets_final_norm", "transformer_lm", "leaves out the final norm", {"count_parameters": _count_parameters_forgets_final_norm}),
     Variant("count_parameters_counts_rope_buffers", "transformer_lm", "adds the rope cos/sin tables (context_length * d_head) as if they were parameters", {"count_parameters": _count_parameters_counts_rope_buffers}),
+    # Part 3
+    # CharTokenizer
+    Variant("tokenizer_first_appearance_order", "tokenizer", "vocabulary in order of first appearance instead of sorted", {"CharTokenizer": _TokenizerFirstAppearance}),
+    Variant("tokenizer_key_error", "tokenizer", "an unknown character raises a bare KeyError instead of a ValueError naming it", {"CharTokenizer": _TokenizerKeyError}),
+    Variant("tokenizer_decode_tensor_keys", "tokenizer", "decode looks tensor elements up in an int-keyed dict, so decoding a tensor fails", {"CharTokenizer": _TokenizerDecodeTensorKeys}),
+    # get_batch
+    Variant("get_batch_targets_not_shifted", "get_batch", "the targets are the same window as the inputs, not shifted by one", {"get_batch": _get_batch_targets_not_shifted}),
+    Variant("get_batch_last_start_missing", "get_batch", "torch.randint(N - T - 1): the last valid start N - T - 1 is never drawn", {"get_batch": _get_batch_last_start_missing}),
+    Variant("get_batch_ignores_generator", "get_batch", "draws the starts from torch's global generator, ignoring `generator`", {"get_batch": _get_batch_ignores_generator}),
+    # AdamW
+    Variant("adamw_l2_regularisation", "adamw", "adds weight_decay * p to the gradient (Adam with L2) instead of decaying p directly", {"AdamW": _AdamWL2}),
+    Variant("adamw_no_bias_correction", "adamw", "uses m and v without dividing by 1 - beta^t", {"AdamW": _AdamWNoBiasCorrection}),
+    Variant("adamw_decay_without_lr", "adamw", "decays with p -= weight_decay * p, not scaled by lr", {"AdamW": _AdamWDecayWithoutLr}),
+    Variant("adamw_decay_after_update", "adamw", "applies the decay after the Adam update, to the already updated p", {"AdamW": _AdamWDecayAfterUpdate}),
+    Variant("adamw_eps_inside_sqrt", "adamw", "divides by sqrt(v_hat + eps) instead of sqrt(v_hat) + eps", {"AdamW": _AdamWEpsInsideSqrt}),
+    Variant("adamw_rebinds_parameter", "adamw", "writes p = p - ..., which rebinds a local name and never changes the parameter", {"AdamW": _AdamWRebindsParameter}),
+    Variant("adamw_step_per_group", "adamw", "one step counter per parameter group, so a parameter that skipped steps gets the wrong bias correction", {"AdamW": _AdamWStepPerGroup}),
+    Variant("adamw_ignores_groups", "adamw", "reads lr, betas, eps and weight_decay from self.defaults instead of each parameter group", {"AdamW": _AdamWIgnoresGroups}),
+    Variant("adamw_missing_grad_as_zero", "adamw", "treats a missing gradient as zero, so a parameter without one still decays and moves", {"AdamW": _AdamWMissingGradAsZero}),
+    # cosine_lr_schedule
+    Variant("cosine_warmup_off_by_one", "cosine_lr_schedule", "warmup (t + 1) / warmup_iters * lr_max, which reaches lr_max one step early", {"cosine_lr_schedule": _cosine_warmup_off_by_one}),
+    Variant("cosine_progress_over_cosine_iters", "cosine_lr_schedule", "cosine progress (t - warmup_iters) / cosine_iters instead of over cosine_iters - warmup_iters", {"cosine_lr_schedule": _cosine_progress_over_cosine_iters}),
+    Variant("cosine_never_flat", "cosine_lr_schedule", "no flat end: past cosine_iters the cosine climbs back up", {"cosine_lr_schedule": _cosine_never_flat}),
+    Variant("cosine_warmup_divides_by_zero", "cosine_lr_schedule", "computes t / warmup_iters for every t, so warmup_iters = 0 raises ZeroDivisionError", {"cosine_lr_schedule": _cosine_warmup_divides_by_zero}),
+    # clip_grad_norm
+    Variant("clip_grad_norm_per_parameter", "clip_grad_norm", "clips each gradient to max_norm on its own instead of by the global norm", {"clip_grad_norm": _clip_grad_norm_per_parameter}),
+    Variant("clip_grad_norm_scales_up", "clip_grad_norm", "multiplies by max_norm / total even when the norm is below max_norm", {"clip_grad_norm": _clip_grad_norm_scales_up}),
+    Variant("clip_grad_norm_iterates_twice", "clip_grad_norm", "iterates `parameters` twice, so given a generator nothing is clipped", {"clip_grad_norm": _clip_grad_norm_iterates_twice}),
+    Variant("clip_grad_norm_returns_none", "clip_grad_norm", "clips correctly but returns None instead of the norm", {"clip_grad_norm": _clip_grad_norm_returns_none}),
+    Variant("clip_grad_norm_returns_clipped_norm", "clip_grad_norm", "returns the norm after clipping instead of before", {"clip_grad_norm": _clip_grad_norm_returns_clipped_norm}),
+    Variant("clip_grad_norm_missing_grad_crashes", "clip_grad_norm", "does not skip parameters whose .grad is None, so a frozen parameter raises TypeError", {"clip_grad_norm": _clip_grad_norm_missing_grad_crashes}),
+    # save_checkpoint / load_checkpoint
+    Variant("checkpoint_model_only", "checkpoint", "saves and restores only the model's weights: AdamW's state is lost", {"save_checkpoint": _save_checkpoint_model_only, "load_checkpoint": _load_checkpoint_model_only}),
+    Variant("checkpoint_optimizer_not_restored", "checkpoint", "saves the optimizer's state but never loads it back", {"save_checkpoint": _save_checkpoint, "load_checkpoint": _load_checkpoint_optimizer_not_restored}),
+    Variant("checkpoint_load_returns_none", "checkpoint", "load_checkpoint restores everything but forgets to return the iteration", {"save_checkpoint": _save_checkpoint, "load_checkpoint": _load_checkpoint_returns_none}),
+    # estimate_loss
+    Variant("estimate_loss_leaves_eval_mode", "estimate_loss", "never switches the model back out of eval mode", {"estimate_loss": _estimate_loss_leaves_eval_mode}),
+    Variant("estimate_loss_no_eval_mode", "estimate_loss", "never calls model.eval(), so dropout stays on while evaluating", {"estimate_loss": _estimate_loss_no_eval_mode}),
+    Variant("estimate_loss_no_no_grad", "estimate_loss", "runs the model without torch.no_grad(), building a graph for every batch", {"estimate_loss": _estimate_loss_no_no_grad}),
+    Variant("estimate_loss_always_train_after", "estimate_loss", "calls model.train() afterwards even if the model was in eval mode", {"estimate_loss": _estimate_loss_always_train_after}),
+    # generate
+    Variant("generate_no_crop", "generate", "feeds the model the whole sequence, past its context length", {"generate": _GenerateNoCrop()}),
+    Variant("generate_crops_first_tokens", "generate", "crops to the first context_length tokens instead of the last", {"generate": _GenerateCropsFirstTokens()}),
+    Variant("generate_first_position", "generate", "samples from the first position's logits instead of the last", {"generate": _GenerateFirstPosition()}),
+    Variant("generate_temperature_multiplies", "generate", "multiplies the logits by the temperature instead of dividing", {"generate": _GenerateTemperatureMultiplies()}),
+    Variant("generate_top_k_smallest", "generate", "top_k keeps the k smallest logits instead of the k largest", {"generate": _GenerateTopKSmallest()}),
+    Variant("generate_top_p_drops_crossing_token", "generate", "top_p also drops the token that carries the cumulative probability past top_p", {"generate": _GenerateTopPDropsCrossingToken()}),
+    Variant("generate_temperature_zero_divides", "generate", "no greedy branch: temperature 0 divides the logits by zero", {"generate": _GenerateTemperatureZeroDivides()}),
+    Variant("generate_returns_only_new_tokens", "generate", "returns only the new tokens, without the prompt", {"generate": _GenerateReturnsOnlyNewTokens()}),
+    # Training end to end
+    Variant("lm_linear_init_std_one", "training", "TransformerLM re-initialises every Linear weight with nn.init.normal_'s default std of 1", {"TransformerLM": _LMLinearInitStdOne}),
+    # estimate_loss and generate, caught by estimate_loss/modes_and_mean and generate/top_k_above_vocabulary
+    Variant("estimate_loss_ignores_generator", "estimate_loss", "never passes `generator` on to get_batch, so the estimate is not repeatable", {"estimate_loss": _estimate_loss_ignores_generator}),
+    Variant("generate_top_k_too_large", "generate", "torch.topk(logits, top_k) without a bound, so top_k above the vocabulary size raises", {"generate": _GenerateTopKTooLarge()}),
 ]

@@ -1,4 +1,4 @@
-"""An independent, correct implementation of the Part 1 and Part 2 API built on torch's own functions.
+"""An independent, correct implementation of the whole API (Parts 1 to 3) built on torch's own functions.
 
 The grader's self-tests grade this package alongside the reference solutions. It shares no
 code with `solutions` (only the provided TransformerConfig, taken from the stubs), so a full score here shows the grader accepts any correct
@@ -32,6 +32,15 @@ __all__ = [
     "TransformerConfig",
     "TransformerLM",
     "count_parameters",
+    "CharTokenizer",
+    "get_batch",
+    "AdamW",
+    "cosine_lr_schedule",
+    "clip_grad_norm",
+    "save_checkpoint",
+    "load_checkpoint",
+    "estimate_loss",
+    "generate",
 ]
 
 
@@ -296,3 +305,108 @@ def count_parameters(config: TransformerConfig) -> int:
     total += norm  # final norm
     total += C * V + (V if has_bias else 0)  # lm_head
     return total
+
+
+# ----------------------------------------------------------------------------------------------
+# Part 3: training
+# ----------------------------------------------------------------------------------------------
+
+class CharTokenizer:
+    """One token per distinct character; ids follow the sorted characters."""
+
+    def __init__(self, text: str):
+        self.chars = sorted(set(text))
+        self._ids = dict(zip(self.chars, range(len(self.chars))))
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> list[int]:
+        try:
+            return [self._ids[c] for c in text]
+        except KeyError as missing:
+            raise ValueError(f"character {missing.args[0]!r} is not in the vocabulary") from None
+
+    def decode(self, ids) -> str:
+        return "".join(self.chars[i] for i in torch.as_tensor(ids, dtype=torch.long).tolist())
+
+
+def get_batch(data, batch_size: int, context_length: int, device="cpu", generator: torch.Generator | None = None):
+    """Random windows of context_length + 1 tokens from data.unfold, split into inputs and targets."""
+    data = torch.as_tensor(data)
+    if data.numel() <= context_length:
+        raise ValueError(f"{data.numel()} tokens are too few for a window of {context_length} plus a target")
+    windows = data.unfold(0, context_length + 1, 1)  # (N - T, T + 1)
+    rows = windows[torch.randint(windows.shape[0], (batch_size,), generator=generator)]
+    return rows[:, :-1].to(device=device, dtype=torch.long), rows[:, 1:].to(device=device, dtype=torch.long)
+
+
+class AdamW(torch.optim.AdamW):
+    """torch.optim.AdamW itself, with the API's signature and defaults."""
+
+    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.01):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
+
+
+def cosine_lr_schedule(t: int, lr_max: float, lr_min: float, warmup_iters: int, cosine_iters: int) -> float:
+    if t < warmup_iters:
+        return lr_max * (t / warmup_iters)
+    if t > cosine_iters:
+        return lr_min
+    span = cosine_iters - warmup_iters
+    fraction = (t - warmup_iters) / span if span > 0 else 0.0
+    return lr_min + 0.5 * (lr_max - lr_min) * (1.0 + math.cos(math.pi * fraction))
+
+
+def clip_grad_norm(parameters, max_norm: float, eps: float = 1e-6) -> Tensor:
+    # torch's own clipping scales by max_norm / (total + 1e-6) when total exceeds max_norm.
+    return torch.nn.utils.clip_grad_norm_(list(parameters), max_norm)
+
+
+def save_checkpoint(out, model: nn.Module, optimizer: torch.optim.Optimizer, iteration: int) -> None:
+    torch.save({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(), "iteration": iteration}, out)
+
+
+def load_checkpoint(src, model: nn.Module, optimizer: torch.optim.Optimizer) -> int:
+    checkpoint = torch.load(src, weights_only=True)
+    model.load_state_dict(checkpoint["model_state_dict"])
+    optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
+    return checkpoint["iteration"]
+
+
+def estimate_loss(model: nn.Module, data, batch_size: int, context_length: int, eval_iters: int, device="cpu",
+                  generator: torch.Generator | None = None) -> float:
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.inference_mode():
+            losses = [model(*get_batch(data, batch_size, context_length, device, generator))[1] for _ in range(eval_iters)]
+    finally:
+        model.train(was_training)
+    return torch.stack(losses).double().mean().item()
+
+
+@torch.no_grad()
+def generate(model: nn.Module, idx: Tensor, max_new_tokens: int, temperature: float = 1.0,
+             top_k: int | None = None, top_p: float | None = None) -> Tensor:
+    """F.softmax and torch.multinomial; top_k by torch.topk, top_p by a sorted cumulative sum."""
+    window = model.config.context_length
+    for _ in range(max_new_tokens):
+        logits = model(idx[:, -window:])[:, -1, :]  # (B, V)
+        if temperature == 0:
+            next_token = logits.argmax(dim=-1, keepdim=True)
+        else:
+            logits = logits / temperature
+            if top_k is not None and top_k < logits.shape[-1]:
+                values, _ = torch.topk(logits, top_k, dim=-1)
+                logits = torch.where(logits < values[:, -1:], float("-inf"), logits)
+            probs = F.softmax(logits, dim=-1)
+            if top_p is not None:
+                sorted_probs, order = torch.sort(probs, dim=-1, descending=True)
+                mass_before = torch.cumsum(sorted_probs, dim=-1) - sorted_probs
+                sorted_probs = sorted_probs.masked_fill(mass_before >= top_p, 0.0)
+                probs = torch.empty_like(probs).scatter_(-1, order, sorted_probs)
+            next_token = torch.multinomial(probs, 1)
+        idx = torch.cat((idx, next_token), dim=1)
+    return idx
