@@ -2,7 +2,9 @@
 
 Keys are `<case>/in/<name>` (what `run` is fed) and `<case>/out/<name>` (what the reference
 returned, in float64 where the case says so). The metadata maps each output to the dtype the
-learner's must have, or holds its value when it is not a tensor. fixtures/manifest.json holds every file's sha256.
+learner's must have, or holds its value when it is not a tensor; under `<case>/mistake/<id>`
+it holds a known mistake's signature (see hints.py).
+fixtures/manifest.json holds every file's sha256.
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def inputs_for(case: Case) -> dict[str, Any]:
         return {}
     tensors, _ = load_part(case.part)
     prefix = f"{case.name}/in/"
-    found = {k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)}
+    found = {k[len(prefix) :]: v.clone() for k, v in tensors.items() if k.startswith(prefix)}  # code under test may write to them
     if not found:
         raise FixtureError(f"fixtures/{case.part}.safetensors has no inputs for case `{case.name}`; regenerate with `{REGENERATE}`.")
     return found
@@ -97,3 +99,13 @@ def expected_for(case: Case) -> dict[str, Any]:
     if not values:
         raise FixtureError(f"fixtures/{case.part}.safetensors has no expected outputs for `{case.name}`; regenerate with `{REGENERATE}`.")
     return as_expected(values, dtypes)
+
+
+def signatures_for(case: Case) -> dict[str, dict]:
+    """Known mistake id -> its signature in this case (none if the part's fixture is unreadable)."""
+    try:
+        _, meta = load_part(case.part)
+    except FixtureError:
+        return {}
+    prefix = f"{case.name}/mistake/"
+    return {key[len(prefix) :]: info for key, info in meta.items() if key.startswith(prefix)}
