@@ -367,7 +367,7 @@ CASES: list[Case] = [
         judge=same_state_dict("no_bias", "bias", "rope"),
     ),
     Case(
-        "multihead_attention", "forward",  # 4 heads of 12: scale by sqrt(12), not sqrt(48)
+        "multihead_attention", "forward",  # 4 heads of 8: scale by sqrt(8), not sqrt(32)
         inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), **attention_weights(g, bias=True)},
         run=lambda impl, x, **w: {"output": attention(impl, w, bias=True)(x)},
         judge=matches("output", tol=FP32),
