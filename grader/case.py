@@ -39,6 +39,8 @@ class Case:
     check_inputs_unchanged: bool = True
     timeout: float = 20.0
     seed: int = 0  # torch.manual_seed before `run`, for cases that build modules with random init
+    resemblance: Any = None  # a checks.Tol: how close a failing output must be to a known mistake's to be named (hints.py)
+    signatures: bool = True  # False where outputs vary from run to run: no mistake is named by its output here
     doc: str = field(default="", compare=False)
 
     @property
@@ -56,3 +58,9 @@ class Result:
     blocked_by: tuple[str, ...] = ()
     whole_package: bool = False  # the package itself failed (e.g. could not be imported): no part is to blame
     raised_in: str | None = None  # for not_implemented: the public name whose stub raised
+    hints: tuple[str, ...] = ()  # ids of the known mistakes (grader/mistakes.py) the failing output matches
+    hint: str = ""  # what the learner reads first about them ("Hint: ...")
+
+    def explained(self, label: str = "") -> str:
+        """The message as shown: the hint first, then `label` (e.g. "error: ") and what the check said."""
+        return "\n".join(filter(None, [self.hint, label + self.message]))

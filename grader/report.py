@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .mistakes import MISTAKES_BY_ID
 from .scoring import PartScore
 
 LABEL = {"passed": "passed", "failed": "failed", "not_implemented": "not implemented", "error": "error", "timeout": "timed out"}
@@ -34,6 +35,9 @@ def part_status(ps: PartScore) -> tuple[str, str]:
 def case_status(result) -> tuple[str, str]:
     if result.blocked_by:
         return "blocked by " + ", ".join(result.blocked_by), "yellow"
+    if result.hints:
+        names = "; or ".join(MISTAKES_BY_ID[i].name.rstrip(".") for i in result.hints)
+        return f"{LABEL[result.status]}: known mistake: {names}", STYLE[result.status]
     return LABEL[result.status], STYLE[result.status]
 
 
@@ -66,7 +70,7 @@ def render(parts: list[PartScore], impl: str, console: Console) -> None:
         for r in problems:
             label, style = case_status(r)
             console.print(f"[bold]{r.case.id}[/] [{style}]{escape(label)}[/]")
-            console.print("  " + escape(r.message).replace("\n", "\n  "), highlight=False)
+            console.print("  " + escape(r.explained()).replace("\n", "\n  "), highlight=False)
     if all(r.status == "not_implemented" for ps in parts for r in ps.results):
         console.print("\nNothing is implemented yet. Start with Linear in assignment/, then `uv run pytest -k test_linear`.")
 
@@ -82,7 +86,10 @@ def as_json(parts: list[PartScore]) -> dict[str, Any]:
                 "score": ps.score,
                 "max_score": ps.max_score,
                 "cases": [
-                    {"name": r.case.name, "status": r.status, "score": r.score, "max_score": r.max_score, "message": r.message}
+                    {
+                        "name": r.case.name, "status": r.status, "score": r.score, "max_score": r.max_score,
+                        "message": r.explained(), "hints": [{"id": i, "mistake": MISTAKES_BY_ID[i].name} for i in r.hints],
+                    }
                     for r in ps.results
                 ],
             }
@@ -97,12 +104,11 @@ def as_gradescope(parts: list[PartScore]) -> dict[str, Any]:
     tests = []
     for ps in parts:
         for r in ps.results:
-            label, _ = case_status(r)
             tests.append({
                 "name": f"{ps.part.name}: {r.case.name}",
                 "score": r.score,
                 "max_score": r.max_score,
                 "status": "passed" if r.status == "passed" else "failed",
-                "output": "" if r.status == "passed" else r.message if r.blocked_by else f"{label}: {r.message}",
+                "output": "" if r.status == "passed" else r.explained("" if r.blocked_by else f"{LABEL[r.status]}: "),
             })
     return {"score": score, "output": f"{points(score)} / {points(max_score)} points", "tests": tests}

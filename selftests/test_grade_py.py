@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -9,6 +10,7 @@ import textwrap
 import pytest
 
 from grader.cases import CASES
+from grader.mistakes import MISTAKES_BY_ID
 
 from .helpers import ROOT, grade_py
 
@@ -47,8 +49,8 @@ def test_json_report_has_the_documented_shape():
     (part,) = report["parts"]
     assert set(part) == {"name", "score", "max_score", "cases"} and part["name"] == "softmax"
     for case in part["cases"]:
-        assert set(case) == {"name", "status", "score", "max_score", "message"}
-        assert case["status"] in STATUSES
+        assert set(case) == {"name", "status", "score", "max_score", "message", "hints"}
+        assert case["status"] in STATUSES and case["hints"] == []
 
 
 def test_gradescope_results_have_one_test_per_case(tmp_path):
@@ -153,3 +155,27 @@ def test_grade_py_reruns_itself_under_uv_when_this_python_lacks_torch():
     proc = subprocess.run([base, "grade.py", "--impl", "solutions", "--part", "silu"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "2 / 2" not in proc.stdout and "1 / 1" in proc.stdout
+
+
+def test_a_known_mistake_is_named_in_the_table_the_json_and_pytest(tmp_path):
+    """A copy of the reference whose attention divides the scores by d_k instead of sqrt(d_k)."""
+    package = tmp_path / "learner"
+    shutil.copytree(ROOT / "solutions", package, ignore=shutil.ignore_patterns("__pycache__"))
+    source = package / "building_blocks.py"
+    text = source.read_text()
+    assert text.count("/ math.sqrt(d_k)") == 1
+    source.write_text(text.replace("/ math.sqrt(d_k)", "/ d_k"))
+    hint = MISTAKES_BY_ID["attention_scale_by_d_k"]
+
+    proc, report = grade_py("--impl", str(package), "--part", "attention")
+    assert "known mistake: " + hint.name.rstrip(".")[:30] in " ".join(proc.stdout.split())
+    (part,) = report["parts"]
+    assert all(c["hints"] == [{"id": hint.id, "mistake": hint.name}] for c in part["cases"])
+    assert all(c["message"].startswith("Hint: " + hint.hint) for c in part["cases"])
+
+    pytest_run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", f"--impl={package}", "-k", "test_attention"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    assert pytest_run.returncode == 1
+    assert pytest_run.stdout.count("Hint: " + hint.hint[:40]) == len(part["cases"])

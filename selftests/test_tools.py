@@ -8,7 +8,7 @@ import pytest
 from grader import fixtures
 from grader.cases import CASES_BY_ID
 from grader.inprocess import run_case
-from tools import make_stubs
+from tools import make_docs, make_stubs
 
 from .helpers import ROOT, SOLUTIONS
 
@@ -45,6 +45,10 @@ def test_unbalanced_markers_are_refused(broken):
 
 def test_committed_stubs_match_the_solutions():
     assert make_stubs.main(["--check"]) == 0
+
+
+def test_the_catalogue_of_mistakes_document_is_up_to_date():
+    assert make_docs.main(["--check"]) == 0
 
 
 def test_fixtures_stay_under_one_megabyte():

@@ -25,6 +25,7 @@ def test_valid_variant_scores_full_marks(variant):
     parts = grade_in_process(patched(variant.name, variant.replaces), graded_parts(variant))
     failures = {r.case.id: r.message for ps in parts.values() for r in ps.results if r.status != "passed"}
     assert not failures, f"{variant.description}: {failures}"
+    assert not any(r.hints for ps in parts.values() for r in ps.results)
 
 
 @pytest.mark.parametrize("variant", MISTAKES, ids=lambda v: v.name)

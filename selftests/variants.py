@@ -3,7 +3,8 @@
 An implementation under test is the reference package with one `Variant.replaces` applied on
 top. Every VALID variant is a different but correct way to write that name and must score full
 marks; every MISTAKE carries one error seen in real learner code and must lose points in its
-`part`, and only there.
+`part`, and only there. A mistake's part, description and hint are its entry in the catalogue
+(grader/mistakes.py), under the same id.
 
 Part 1's replacements are standalone (torch only, nothing from the repo), so they stay
 meaningful whatever the reference looks like; so are Part 2's LayerNorm, gelu and RoPE ones.
@@ -20,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from grader.mistakes import MISTAKES_BY_ID
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -27,6 +30,12 @@ class Variant:
     part: str | None  # for a mistake: the part that must lose points; None for a valid variant
     description: str  # one sentence: what this variant does
     replaces: dict[str, object] = field(default_factory=dict)  # public name -> replacement object
+
+
+def wrong(name: str, replaces: dict[str, object]) -> Variant:
+    """A known mistake: its part and its description are its entry in the catalogue (grader/mistakes.py)."""
+    mistake = MISTAKES_BY_ID[name]
+    return Variant(name, mistake.part, mistake.name, replaces)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1601,135 +1610,135 @@ VALID: list[Variant] = [
 
 MISTAKES: list[Variant] = [
     # Linear
-    Variant("linear_weight_transposed", "linear", "weight stored as (in, out) and applied as x @ W", {"Linear": _LinearWeightTransposed}),
-    Variant("linear_std_is_variance", "linear", "init std = 2/(in+out): the variance used as the standard deviation", {"Linear": _LinearStdIsVariance}),
-    Variant("linear_trunc_default_bounds", "linear", "trunc_normal_ with its default absolute bounds ±2 instead of ±3 std", {"Linear": _LinearTruncDefaultBounds}),
-    Variant("linear_no_truncation", "linear", "plain normal_ init with the right std but no truncation", {"Linear": _LinearNoTruncation}),
-    Variant("linear_has_bias", "linear", "adds a zero-initialised bias parameter and uses it in forward", {"Linear": _LinearHasBias}),
-    Variant("linear_ignores_dtype", "linear", "ignores the device/dtype arguments, so the weight is always float32", {"Linear": _LinearIgnoresDtype}),
+    wrong("linear_weight_transposed", {"Linear": _LinearWeightTransposed}),
+    wrong("linear_std_is_variance", {"Linear": _LinearStdIsVariance}),
+    wrong("linear_trunc_default_bounds", {"Linear": _LinearTruncDefaultBounds}),
+    wrong("linear_no_truncation", {"Linear": _LinearNoTruncation}),
+    wrong("linear_has_bias", {"Linear": _LinearHasBias}),
+    wrong("linear_ignores_dtype", {"Linear": _LinearIgnoresDtype}),
     # Embedding
-    Variant("embedding_linear_init", "embedding", "init std = sqrt(2/(num+dim)) as for Linear instead of 1", {"Embedding": _EmbeddingLinearInit}),
-    Variant("embedding_no_truncation", "embedding", "plain randn init with no truncation", {"Embedding": _EmbeddingNoTruncation}),
-    Variant("embedding_ignores_dtype", "embedding", "ignores the device/dtype arguments, so the weight is always float32", {"Embedding": _EmbeddingIgnoresDtype}),
+    wrong("embedding_linear_init", {"Embedding": _EmbeddingLinearInit}),
+    wrong("embedding_no_truncation", {"Embedding": _EmbeddingNoTruncation}),
+    wrong("embedding_ignores_dtype", {"Embedding": _EmbeddingIgnoresDtype}),
     # RMSNorm
-    Variant("rmsnorm_eps_outside_sqrt", "rmsnorm", "divides by sqrt(mean(x²)) + eps instead of sqrt(mean(x²) + eps)", {"RMSNorm": _RMSNormEpsOutsideSqrt}),
-    Variant("rmsnorm_no_upcast", "rmsnorm", "computes in the input dtype, so x² overflows for large fp16 inputs", {"RMSNorm": _RMSNormNoUpcast}),
-    Variant("rmsnorm_mean_abs", "rmsnorm", "divides by mean(|x|) instead of the root mean square", {"RMSNorm": _RMSNormMeanAbs}),
-    Variant("rmsnorm_wrong_dim", "rmsnorm", "takes the mean over dim 0 instead of the last dim", {"RMSNorm": _RMSNormWrongDim}),
-    Variant("rmsnorm_no_gain", "rmsnorm", "never multiplies by the learnable weight", {"RMSNorm": _RMSNormNoGain}),
-    Variant("rmsnorm_returns_float32", "rmsnorm", "upcasts to float32 but never casts the result back to the input dtype", {"RMSNorm": _RMSNormReturnsFloat32}),
+    wrong("rmsnorm_eps_outside_sqrt", {"RMSNorm": _RMSNormEpsOutsideSqrt}),
+    wrong("rmsnorm_no_upcast", {"RMSNorm": _RMSNormNoUpcast}),
+    wrong("rmsnorm_mean_abs", {"RMSNorm": _RMSNormMeanAbs}),
+    wrong("rmsnorm_wrong_dim", {"RMSNorm": _RMSNormWrongDim}),
+    wrong("rmsnorm_no_gain", {"RMSNorm": _RMSNormNoGain}),
+    wrong("rmsnorm_returns_float32", {"RMSNorm": _RMSNormReturnsFloat32}),
     # SiLU
-    Variant("silu_sigmoid_only", "silu", "returns sigmoid(x) without multiplying by x", {"silu": _silu_sigmoid_only}),
-    Variant("silu_relu", "silu", "returns relu(x)", {"silu": _silu_relu}),
+    wrong("silu_sigmoid_only", {"silu": _silu_sigmoid_only}),
+    wrong("silu_relu", {"silu": _silu_relu}),
     # SwiGLU
-    Variant("swiglu_gate_on_w3", "swiglu", "applies silu to w3 x instead of w1 x", {"SwiGLU": _SwiGLUGateOnW3}),
-    Variant("swiglu_sigmoid_gate", "swiglu", "gates with sigmoid(w1 x) instead of silu(w1 x)", {"SwiGLU": _SwiGLUSigmoidGate}),
-    Variant("swiglu_d_ff_not_rounded", "swiglu", "default d_ff = int(8/3 d_model), not rounded up to a multiple of 64", {"SwiGLU": _SwiGLUDffNotRounded}),
-    Variant("swiglu_no_gate", "swiglu", "w2(silu(w1 x)) with w3 created but unused", {"SwiGLU": _SwiGLUNoGate}),
+    wrong("swiglu_gate_on_w3", {"SwiGLU": _SwiGLUGateOnW3}),
+    wrong("swiglu_sigmoid_gate", {"SwiGLU": _SwiGLUSigmoidGate}),
+    wrong("swiglu_d_ff_not_rounded", {"SwiGLU": _SwiGLUDffNotRounded}),
+    wrong("swiglu_no_gate", {"SwiGLU": _SwiGLUNoGate}),
     # Softmax
-    Variant("softmax_no_max_subtraction", "softmax", "exp(x) / sum(exp(x)) without subtracting the max: NaN at large inputs", {"softmax": _softmax_no_max_subtraction}),
-    Variant("softmax_ignores_dim", "softmax", "always normalises over the last dim", {"softmax": _softmax_ignores_dim}),
-    Variant("softmax_in_place", "softmax", "subtracts the max from the input in place before the (correct) softmax", {"softmax": _softmax_in_place}),
+    wrong("softmax_no_max_subtraction", {"softmax": _softmax_no_max_subtraction}),
+    wrong("softmax_ignores_dim", {"softmax": _softmax_ignores_dim}),
+    wrong("softmax_in_place", {"softmax": _softmax_in_place}),
     # Attention
-    Variant("attention_no_scale", "attention", "no 1/sqrt(d_k) scaling of the scores", {"scaled_dot_product_attention": _attention_no_scale}),
-    Variant("attention_scale_by_d_k", "attention", "divides the scores by d_k instead of sqrt(d_k)", {"scaled_dot_product_attention": _attention_scale_by_d_k}),
-    Variant("attention_mask_inverted", "attention", "treats True in the mask as blocked", {"scaled_dot_product_attention": _attention_mask_inverted}),
-    Variant("attention_mask_fill_zero", "attention", "sets masked scores to 0 instead of -inf", {"scaled_dot_product_attention": _attention_mask_fill_zero}),
-    Variant("attention_mask_after_softmax", "attention", "zeroes masked weights after the softmax without renormalising", {"scaled_dot_product_attention": _attention_mask_after_softmax}),
-    Variant("attention_ignores_mask", "attention", "never applies the mask", {"scaled_dot_product_attention": _attention_ignores_mask}),
-    Variant("attention_softmax_over_queries", "attention", "softmax over the query dim (-2) instead of the key dim", {"scaled_dot_product_attention": _attention_softmax_over_queries}),
+    wrong("attention_no_scale", {"scaled_dot_product_attention": _attention_no_scale}),
+    wrong("attention_scale_by_d_k", {"scaled_dot_product_attention": _attention_scale_by_d_k}),
+    wrong("attention_mask_inverted", {"scaled_dot_product_attention": _attention_mask_inverted}),
+    wrong("attention_mask_fill_zero", {"scaled_dot_product_attention": _attention_mask_fill_zero}),
+    wrong("attention_mask_after_softmax", {"scaled_dot_product_attention": _attention_mask_after_softmax}),
+    wrong("attention_ignores_mask", {"scaled_dot_product_attention": _attention_ignores_mask}),
+    wrong("attention_softmax_over_queries", {"scaled_dot_product_attention": _attention_softmax_over_queries}),
     # Cross-entropy
-    Variant("cross_entropy_no_max_subtraction", "cross_entropy", "log(sum(exp(logits))) without the max shift: inf at large logits", {"cross_entropy": _cross_entropy_no_max_subtraction}),
-    Variant("cross_entropy_summed", "cross_entropy", "sums the per-position losses instead of averaging", {"cross_entropy": _cross_entropy_summed}),
-    Variant("cross_entropy_mean_over_vocab", "cross_entropy", "-(one_hot * log_softmax).mean(): divides by the vocabulary size as well", {"cross_entropy": _cross_entropy_mean_over_vocab}),
-    Variant("cross_entropy_softmax_then_log", "cross_entropy", "log of a naive exp(x)/sum(exp(x)) softmax: NaN at large logits", {"cross_entropy": _cross_entropy_softmax_then_log}),
+    wrong("cross_entropy_no_max_subtraction", {"cross_entropy": _cross_entropy_no_max_subtraction}),
+    wrong("cross_entropy_summed", {"cross_entropy": _cross_entropy_summed}),
+    wrong("cross_entropy_mean_over_vocab", {"cross_entropy": _cross_entropy_mean_over_vocab}),
+    wrong("cross_entropy_softmax_then_log", {"cross_entropy": _cross_entropy_softmax_then_log}),
     # Part 2
     # LayerNorm
-    Variant("layernorm_unbiased_variance", "layernorm", "torch.var with its default unbiased=True: divides by d_model - 1", {"LayerNorm": _LayerNormUnbiasedVariance}),
-    Variant("layernorm_no_mean_subtraction", "layernorm", "never subtracts the mean (RMSNorm plus a bias)", {"LayerNorm": _LayerNormNoMeanSubtraction}),
-    Variant("layernorm_eps_outside_sqrt", "layernorm", "divides by sqrt(var) + eps instead of sqrt(var + eps)", {"LayerNorm": _LayerNormEpsOutsideSqrt}),
-    Variant("layernorm_no_bias", "layernorm", "has the bias parameter but never adds it", {"LayerNorm": _LayerNormNoBias}),
+    wrong("layernorm_unbiased_variance", {"LayerNorm": _LayerNormUnbiasedVariance}),
+    wrong("layernorm_no_mean_subtraction", {"LayerNorm": _LayerNormNoMeanSubtraction}),
+    wrong("layernorm_eps_outside_sqrt", {"LayerNorm": _LayerNormEpsOutsideSqrt}),
+    wrong("layernorm_no_bias", {"LayerNorm": _LayerNormNoBias}),
     # GELU, BiasedLinear, GeluMLP
-    Variant("gelu_tanh_approximation", "gelu", "GPT-2's tanh approximation instead of the exact erf form", {"gelu": _gelu_tanh_approximation}),
-    Variant("biased_linear_no_bias", "gelu", "BiasedLinear has the bias parameter but never adds it", {"BiasedLinear": _BiasedLinearNoBias}),
-    Variant("gelu_mlp_relu", "gelu", "GeluMLP uses relu instead of gelu", {"GeluMLP": _GeluMLPRelu}),
+    wrong("gelu_tanh_approximation", {"gelu": _gelu_tanh_approximation}),
+    wrong("biased_linear_no_bias", {"BiasedLinear": _BiasedLinearNoBias}),
+    wrong("gelu_mlp_relu", {"GeluMLP": _GeluMLPRelu}),
     # RoPE
-    Variant("rope_split_halves", "rope", "pairs x[i] with x[i + d/2] (GPT-NeoX) instead of adjacent pairs", {"RotaryPositionalEmbedding": _RoPESplitHalves}),
-    Variant("rope_ignores_positions", "rope", "uses 0 .. T-1 instead of token_positions", {"RotaryPositionalEmbedding": _RoPEIgnoresPositions}),
-    Variant("rope_wrong_frequencies", "rope", "frequencies theta^(-i/d) instead of theta^(-2i/d)", {"RotaryPositionalEmbedding": _RoPEWrongFrequencies}),
-    Variant("rope_persistent_buffers", "rope", "registers cos/sin as persistent buffers, so they appear in the state dict", {"RotaryPositionalEmbedding": _RoPEPersistentBuffers}),
+    wrong("rope_split_halves", {"RotaryPositionalEmbedding": _RoPESplitHalves}),
+    wrong("rope_ignores_positions", {"RotaryPositionalEmbedding": _RoPEIgnoresPositions}),
+    wrong("rope_wrong_frequencies", {"RotaryPositionalEmbedding": _RoPEWrongFrequencies}),
+    wrong("rope_persistent_buffers", {"RotaryPositionalEmbedding": _RoPEPersistentBuffers}),
     # MultiHeadSelfAttention
-    Variant("mhsa_scale_by_d_model", "multihead_attention", "scores scaled by 1/sqrt(d_model) instead of 1/sqrt(d_head)", {"MultiHeadSelfAttention": _MHSAScaleByDModel}),
-    Variant("mhsa_mask_wrong_triangle", "multihead_attention", "causal mask from triu: each token sees the future, not the past", {"MultiHeadSelfAttention": _MHSAMaskWrongTriangle}),
-    Variant("mhsa_mask_after_softmax", "multihead_attention", "softmax over all scores, then future weights zeroed without renormalising", {"MultiHeadSelfAttention": _MHSAMaskAfterSoftmax}),
-    Variant("mhsa_heads_merged_wrong_order", "multihead_attention", 'merges heads with "... h t d -> ... t (d h)"', {"MultiHeadSelfAttention": _MHSAHeadsMergedWrongOrder}),
-    Variant("mhsa_heads_split_wrong_order", "multihead_attention", 'splits heads with "... t (d h) -> ... h t d"', {"MultiHeadSelfAttention": _MHSAHeadsSplitWrongOrder}),
-    Variant("mhsa_no_causal_mask", "multihead_attention", "no causal mask: every token sees the whole sequence", {"MultiHeadSelfAttention": _MHSANoCausalMask}),
-    Variant("mhsa_rope_on_values", "multihead_attention", "rotates the values as well as the queries and keys", {"MultiHeadSelfAttention": _MHSARopeOnValues}),
+    wrong("mhsa_scale_by_d_model", {"MultiHeadSelfAttention": _MHSAScaleByDModel}),
+    wrong("mhsa_mask_wrong_triangle", {"MultiHeadSelfAttention": _MHSAMaskWrongTriangle}),
+    wrong("mhsa_mask_after_softmax", {"MultiHeadSelfAttention": _MHSAMaskAfterSoftmax}),
+    wrong("mhsa_heads_merged_wrong_order", {"MultiHeadSelfAttention": _MHSAHeadsMergedWrongOrder}),
+    wrong("mhsa_heads_split_wrong_order", {"MultiHeadSelfAttention": _MHSAHeadsSplitWrongOrder}),
+    wrong("mhsa_no_causal_mask", {"MultiHeadSelfAttention": _MHSANoCausalMask}),
+    wrong("mhsa_rope_on_values", {"MultiHeadSelfAttention": _MHSARopeOnValues}),
     # TransformerBlock
-    Variant("block_post_norm", "transformer_block", "post-norm: ln1(x + attn(x)), then ln2(x + ffn(x))", {"TransformerBlock": _BlockPostNorm}),
-    Variant("block_no_attention_residual", "transformer_block", "x = attn(ln1(x)): no residual around attention", {"TransformerBlock": _BlockNoAttentionResidual}),
-    Variant("block_no_ffn_residual", "transformer_block", "x = ffn(ln2(x)): no residual around the feed-forward", {"TransformerBlock": _BlockNoFfnResidual}),
-    Variant("block_shared_norm", "transformer_block", "uses ln1 before both sub-layers; ln2 is never used", {"TransformerBlock": _BlockSharedNorm}),
+    wrong("block_post_norm", {"TransformerBlock": _BlockPostNorm}),
+    wrong("block_no_attention_residual", {"TransformerBlock": _BlockNoAttentionResidual}),
+    wrong("block_no_ffn_residual", {"TransformerBlock": _BlockNoFfnResidual}),
+    wrong("block_shared_norm", {"TransformerBlock": _BlockSharedNorm}),
     # TransformerLM and count_parameters
-    Variant("lm_positions_after_blocks", "transformer_lm", "adds the learned position embeddings after the blocks instead of before", {"TransformerLM": _LMPositionsAfterBlocks}),
-    Variant("lm_no_final_norm", "transformer_lm", "skips ln_final before lm_head", {"TransformerLM": _LMNoFinalNorm}),
-    Variant("lm_loss_summed", "transformer_lm", "sums the per-position cross-entropy instead of averaging", {"TransformerLM": _LMLossSummed}),
-    Variant("count_parameters_forgets_biases", "transformer_lm", "counts as if bias=False", {"count_parameters": _count_parameters_forgets_biases}),
-    Variant("count_parameters_forgets_final_norm", "transformer_lm", "leaves out the final norm", {"count_parameters": _count_parameters_forgets_final_norm}),
-    Variant("count_parameters_counts_rope_buffers", "transformer_lm", "adds the rope cos/sin tables (context_length * d_head) as if they were parameters", {"count_parameters": _count_parameters_counts_rope_buffers}),
+    wrong("lm_positions_after_blocks", {"TransformerLM": _LMPositionsAfterBlocks}),
+    wrong("lm_no_final_norm", {"TransformerLM": _LMNoFinalNorm}),
+    wrong("lm_loss_summed", {"TransformerLM": _LMLossSummed}),
+    wrong("count_parameters_forgets_biases", {"count_parameters": _count_parameters_forgets_biases}),
+    wrong("count_parameters_forgets_final_norm", {"count_parameters": _count_parameters_forgets_final_norm}),
+    wrong("count_parameters_counts_rope_buffers", {"count_parameters": _count_parameters_counts_rope_buffers}),
     # Part 3
     # CharTokenizer
-    Variant("tokenizer_first_appearance_order", "tokenizer", "vocabulary in order of first appearance instead of sorted", {"CharTokenizer": _TokenizerFirstAppearance}),
-    Variant("tokenizer_key_error", "tokenizer", "an unknown character raises a bare KeyError instead of a ValueError naming it", {"CharTokenizer": _TokenizerKeyError}),
-    Variant("tokenizer_decode_tensor_keys", "tokenizer", "decode looks tensor elements up in an int-keyed dict, so decoding a tensor fails", {"CharTokenizer": _TokenizerDecodeTensorKeys}),
+    wrong("tokenizer_first_appearance_order", {"CharTokenizer": _TokenizerFirstAppearance}),
+    wrong("tokenizer_key_error", {"CharTokenizer": _TokenizerKeyError}),
+    wrong("tokenizer_decode_tensor_keys", {"CharTokenizer": _TokenizerDecodeTensorKeys}),
     # get_batch
-    Variant("get_batch_targets_not_shifted", "get_batch", "the targets are the same window as the inputs, not shifted by one", {"get_batch": _get_batch_targets_not_shifted}),
-    Variant("get_batch_last_start_missing", "get_batch", "torch.randint(N - T - 1): the last valid start N - T - 1 is never drawn", {"get_batch": _get_batch_last_start_missing}),
-    Variant("get_batch_ignores_generator", "get_batch", "draws the starts from torch's global generator, ignoring `generator`", {"get_batch": _get_batch_ignores_generator}),
+    wrong("get_batch_targets_not_shifted", {"get_batch": _get_batch_targets_not_shifted}),
+    wrong("get_batch_last_start_missing", {"get_batch": _get_batch_last_start_missing}),
+    wrong("get_batch_ignores_generator", {"get_batch": _get_batch_ignores_generator}),
     # AdamW
-    Variant("adamw_l2_regularisation", "adamw", "adds weight_decay * p to the gradient (Adam with L2) instead of decaying p directly", {"AdamW": _AdamWL2}),
-    Variant("adamw_no_bias_correction", "adamw", "uses m and v without dividing by 1 - beta^t", {"AdamW": _AdamWNoBiasCorrection}),
-    Variant("adamw_decay_without_lr", "adamw", "decays with p -= weight_decay * p, not scaled by lr", {"AdamW": _AdamWDecayWithoutLr}),
-    Variant("adamw_decay_after_update", "adamw", "applies the decay after the Adam update, to the already updated p", {"AdamW": _AdamWDecayAfterUpdate}),
-    Variant("adamw_eps_inside_sqrt", "adamw", "divides by sqrt(v_hat + eps) instead of sqrt(v_hat) + eps", {"AdamW": _AdamWEpsInsideSqrt}),
-    Variant("adamw_rebinds_parameter", "adamw", "writes p = p - ..., which rebinds a local name and never changes the parameter", {"AdamW": _AdamWRebindsParameter}),
-    Variant("adamw_step_per_group", "adamw", "one step counter per parameter group, so a parameter that skipped steps gets the wrong bias correction", {"AdamW": _AdamWStepPerGroup}),
-    Variant("adamw_ignores_groups", "adamw", "reads lr, betas, eps and weight_decay from self.defaults instead of each parameter group", {"AdamW": _AdamWIgnoresGroups}),
-    Variant("adamw_missing_grad_as_zero", "adamw", "treats a missing gradient as zero, so a parameter without one still decays and moves", {"AdamW": _AdamWMissingGradAsZero}),
+    wrong("adamw_l2_regularisation", {"AdamW": _AdamWL2}),
+    wrong("adamw_no_bias_correction", {"AdamW": _AdamWNoBiasCorrection}),
+    wrong("adamw_decay_without_lr", {"AdamW": _AdamWDecayWithoutLr}),
+    wrong("adamw_decay_after_update", {"AdamW": _AdamWDecayAfterUpdate}),
+    wrong("adamw_eps_inside_sqrt", {"AdamW": _AdamWEpsInsideSqrt}),
+    wrong("adamw_rebinds_parameter", {"AdamW": _AdamWRebindsParameter}),
+    wrong("adamw_step_per_group", {"AdamW": _AdamWStepPerGroup}),
+    wrong("adamw_ignores_groups", {"AdamW": _AdamWIgnoresGroups}),
+    wrong("adamw_missing_grad_as_zero", {"AdamW": _AdamWMissingGradAsZero}),
     # cosine_lr_schedule
-    Variant("cosine_warmup_off_by_one", "cosine_lr_schedule", "warmup (t + 1) / warmup_iters * lr_max, which reaches lr_max one step early", {"cosine_lr_schedule": _cosine_warmup_off_by_one}),
-    Variant("cosine_progress_over_cosine_iters", "cosine_lr_schedule", "cosine progress (t - warmup_iters) / cosine_iters instead of over cosine_iters - warmup_iters", {"cosine_lr_schedule": _cosine_progress_over_cosine_iters}),
-    Variant("cosine_never_flat", "cosine_lr_schedule", "no flat end: past cosine_iters the cosine climbs back up", {"cosine_lr_schedule": _cosine_never_flat}),
-    Variant("cosine_warmup_divides_by_zero", "cosine_lr_schedule", "computes t / warmup_iters for every t, so warmup_iters = 0 raises ZeroDivisionError", {"cosine_lr_schedule": _cosine_warmup_divides_by_zero}),
+    wrong("cosine_warmup_off_by_one", {"cosine_lr_schedule": _cosine_warmup_off_by_one}),
+    wrong("cosine_progress_over_cosine_iters", {"cosine_lr_schedule": _cosine_progress_over_cosine_iters}),
+    wrong("cosine_never_flat", {"cosine_lr_schedule": _cosine_never_flat}),
+    wrong("cosine_warmup_divides_by_zero", {"cosine_lr_schedule": _cosine_warmup_divides_by_zero}),
     # clip_grad_norm
-    Variant("clip_grad_norm_per_parameter", "clip_grad_norm", "clips each gradient to max_norm on its own instead of by the global norm", {"clip_grad_norm": _clip_grad_norm_per_parameter}),
-    Variant("clip_grad_norm_scales_up", "clip_grad_norm", "multiplies by max_norm / total even when the norm is below max_norm", {"clip_grad_norm": _clip_grad_norm_scales_up}),
-    Variant("clip_grad_norm_iterates_twice", "clip_grad_norm", "iterates `parameters` twice, so given a generator nothing is clipped", {"clip_grad_norm": _clip_grad_norm_iterates_twice}),
-    Variant("clip_grad_norm_returns_none", "clip_grad_norm", "clips correctly but returns None instead of the norm", {"clip_grad_norm": _clip_grad_norm_returns_none}),
-    Variant("clip_grad_norm_returns_clipped_norm", "clip_grad_norm", "returns the norm after clipping instead of before", {"clip_grad_norm": _clip_grad_norm_returns_clipped_norm}),
-    Variant("clip_grad_norm_missing_grad_crashes", "clip_grad_norm", "does not skip parameters whose .grad is None, so a frozen parameter raises TypeError", {"clip_grad_norm": _clip_grad_norm_missing_grad_crashes}),
+    wrong("clip_grad_norm_per_parameter", {"clip_grad_norm": _clip_grad_norm_per_parameter}),
+    wrong("clip_grad_norm_scales_up", {"clip_grad_norm": _clip_grad_norm_scales_up}),
+    wrong("clip_grad_norm_iterates_twice", {"clip_grad_norm": _clip_grad_norm_iterates_twice}),
+    wrong("clip_grad_norm_returns_none", {"clip_grad_norm": _clip_grad_norm_returns_none}),
+    wrong("clip_grad_norm_returns_clipped_norm", {"clip_grad_norm": _clip_grad_norm_returns_clipped_norm}),
+    wrong("clip_grad_norm_missing_grad_crashes", {"clip_grad_norm": _clip_grad_norm_missing_grad_crashes}),
     # save_checkpoint / load_checkpoint
-    Variant("checkpoint_model_only", "checkpoint", "saves and restores only the model's weights: AdamW's state is lost", {"save_checkpoint": _save_checkpoint_model_only, "load_checkpoint": _load_checkpoint_model_only}),
-    Variant("checkpoint_optimizer_not_restored", "checkpoint", "saves the optimizer's state but never loads it back", {"save_checkpoint": _save_checkpoint, "load_checkpoint": _load_checkpoint_optimizer_not_restored}),
-    Variant("checkpoint_load_returns_none", "checkpoint", "load_checkpoint restores everything but forgets to return the iteration", {"save_checkpoint": _save_checkpoint, "load_checkpoint": _load_checkpoint_returns_none}),
+    wrong("checkpoint_model_only", {"save_checkpoint": _save_checkpoint_model_only, "load_checkpoint": _load_checkpoint_model_only}),
+    wrong("checkpoint_optimizer_not_restored", {"save_checkpoint": _save_checkpoint, "load_checkpoint": _load_checkpoint_optimizer_not_restored}),
+    wrong("checkpoint_load_returns_none", {"save_checkpoint": _save_checkpoint, "load_checkpoint": _load_checkpoint_returns_none}),
     # estimate_loss
-    Variant("estimate_loss_leaves_eval_mode", "estimate_loss", "never switches the model back out of eval mode", {"estimate_loss": _estimate_loss_leaves_eval_mode}),
-    Variant("estimate_loss_no_eval_mode", "estimate_loss", "never calls model.eval(), so dropout stays on while evaluating", {"estimate_loss": _estimate_loss_no_eval_mode}),
-    Variant("estimate_loss_no_no_grad", "estimate_loss", "runs the model without torch.no_grad(), building a graph for every batch", {"estimate_loss": _estimate_loss_no_no_grad}),
-    Variant("estimate_loss_always_train_after", "estimate_loss", "calls model.train() afterwards even if the model was in eval mode", {"estimate_loss": _estimate_loss_always_train_after}),
+    wrong("estimate_loss_leaves_eval_mode", {"estimate_loss": _estimate_loss_leaves_eval_mode}),
+    wrong("estimate_loss_no_eval_mode", {"estimate_loss": _estimate_loss_no_eval_mode}),
+    wrong("estimate_loss_no_no_grad", {"estimate_loss": _estimate_loss_no_no_grad}),
+    wrong("estimate_loss_always_train_after", {"estimate_loss": _estimate_loss_always_train_after}),
     # generate
-    Variant("generate_no_crop", "generate", "feeds the model the whole sequence, past its context length", {"generate": _GenerateNoCrop()}),
-    Variant("generate_crops_first_tokens", "generate", "crops to the first context_length tokens instead of the last", {"generate": _GenerateCropsFirstTokens()}),
-    Variant("generate_first_position", "generate", "samples from the first position's logits instead of the last", {"generate": _GenerateFirstPosition()}),
-    Variant("generate_temperature_multiplies", "generate", "multiplies the logits by the temperature instead of dividing", {"generate": _GenerateTemperatureMultiplies()}),
-    Variant("generate_top_k_smallest", "generate", "top_k keeps the k smallest logits instead of the k largest", {"generate": _GenerateTopKSmallest()}),
-    Variant("generate_top_p_drops_crossing_token", "generate", "top_p also drops the token that carries the cumulative probability past top_p", {"generate": _GenerateTopPDropsCrossingToken()}),
-    Variant("generate_temperature_zero_divides", "generate", "no greedy branch: temperature 0 divides the logits by zero", {"generate": _GenerateTemperatureZeroDivides()}),
-    Variant("generate_returns_only_new_tokens", "generate", "returns only the new tokens, without the prompt", {"generate": _GenerateReturnsOnlyNewTokens()}),
+    wrong("generate_no_crop", {"generate": _GenerateNoCrop()}),
+    wrong("generate_crops_first_tokens", {"generate": _GenerateCropsFirstTokens()}),
+    wrong("generate_first_position", {"generate": _GenerateFirstPosition()}),
+    wrong("generate_temperature_multiplies", {"generate": _GenerateTemperatureMultiplies()}),
+    wrong("generate_top_k_smallest", {"generate": _GenerateTopKSmallest()}),
+    wrong("generate_top_p_drops_crossing_token", {"generate": _GenerateTopPDropsCrossingToken()}),
+    wrong("generate_temperature_zero_divides", {"generate": _GenerateTemperatureZeroDivides()}),
+    wrong("generate_returns_only_new_tokens", {"generate": _GenerateReturnsOnlyNewTokens()}),
     # Training end to end
-    Variant("lm_linear_init_std_one", "training", "TransformerLM re-initialises every Linear weight with nn.init.normal_'s default std of 1", {"TransformerLM": _LMLinearInitStdOne}),
+    wrong("lm_linear_init_std_one", {"TransformerLM": _LMLinearInitStdOne}),
     # estimate_loss and generate, caught by estimate_loss/modes_and_mean and generate/top_k_above_vocabulary
-    Variant("estimate_loss_ignores_generator", "estimate_loss", "never passes `generator` on to get_batch, so the estimate is not repeatable", {"estimate_loss": _estimate_loss_ignores_generator}),
-    Variant("generate_top_k_too_large", "generate", "torch.topk(logits, top_k) without a bound, so top_k above the vocabulary size raises", {"generate": _GenerateTopKTooLarge()}),
+    wrong("estimate_loss_ignores_generator", {"estimate_loss": _estimate_loss_ignores_generator}),
+    wrong("generate_top_k_too_large", {"generate": _GenerateTopKTooLarge()}),
 ]

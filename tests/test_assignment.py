@@ -19,7 +19,7 @@ def check(case, impl, part_passes) -> None:
     result = run_case(case, impl)
     if result.status != "passed":
         mark_blocked(result, part_passes)
-        pytest.fail(("" if result.blocked_by else LABELS[result.status]) + result.message, pytrace=False)
+        pytest.fail(result.explained("" if result.blocked_by else LABELS[result.status]), pytrace=False)
 
 
 def _test_for(part):

@@ -1,8 +1,10 @@
 """Regenerate fixtures/ from solutions/: `uv run python -m tools.make_fixtures`.
 
-For every case with inputs: make them with a generator seeded from the case's id, run the
-reference on them (in float64 where the case says so) and store inputs and outputs, one
-safetensors file per part, plus fixtures/manifest.json with each file's sha256.
+For every case: make its inputs with a generator seeded from the case's id, run the reference
+on them (in float64 where the case says so) and store inputs and outputs; run each known
+mistake of the part (grader/mistakes.py, implemented in selftests/variants.py) and store its
+signature (grader/hints.py) where the case catches it. One safetensors file per part, plus
+fixtures/manifest.json with each file's sha256.
 Run it after changing a case's inputs or the reference; never edit a fixture by hand.
 GRADER_FIXTURES=DIR writes (and makes the grader read) another folder instead.
 """
@@ -20,49 +22,79 @@ from safetensors.torch import save
 
 from grader.case import Case
 from grader.cases import CASES
-from grader.execute import execute
+from grader.execute import as_expected, execute, judge
 from grader.fixtures import FIXTURES_DIR, MANIFEST, sha256
+from grader.hints import resemblance, signature, stopped_signature
 from grader.impl import load
+from grader.mistakes import MISTAKES_BY_ID
+from grader.protocol import decode, encode
 
 
 def to_float64(values: dict) -> dict:
     return {k: v.double() if isinstance(v, torch.Tensor) and v.is_floating_point() else v for k, v in values.items()}
 
 
-def reference_outputs(case: Case, reference, inputs: dict) -> tuple[dict, dict]:
-    """(tensors, metadata) of what the reference returns, under `<case>/out/<name>`."""
-    status, message, native = execute(case, reference, inputs)
-    if status is not None:
-        sys.exit(f"the reference fails {case.id}: {status}: {message}")
-    if case.reference_in_float64:
-        status, message, outputs = execute(case, reference, to_float64(inputs))
-        if status is not None:
-            sys.exit(f"the reference fails {case.id} in float64: {status}: {message}")
+def run(case: Case, impl, inputs: dict) -> tuple[str | None, str, dict, dict]:
+    """(status, message, values, dtypes): values from float64 inputs where the case says so,
+    dtypes from the case's own inputs; both as the judge would receive them."""
+    status, message, native = execute(case, impl, inputs)
+    if status is None and case.reference and case.reference_in_float64:
+        status, message, outputs = execute(case, impl, to_float64(inputs))
     else:
         outputs = native
-    tensors, meta = {}, {}
-    for name, value in outputs.items():
-        key = f"{case.name}/out/{name}"
-        if isinstance(value, torch.Tensor):
-            tensors[key] = value.detach().clone().contiguous()
-            meta[key] = {"dtype": str(native[name].dtype).removeprefix("torch.")}
-        else:
-            meta[key] = {"value": value}
-    return tensors, meta
+    if status is not None:
+        return status, message, {}, {}
+    dtypes = {k: v.dtype for k, v in native.items() if isinstance(v, torch.Tensor)}
+    return None, "", decode(*encode(outputs)), dtypes
 
 
-def build(part: str, cases: list[Case], reference, salt: str = "") -> bytes:
+def mistake_signature(case: Case, impl, inputs: dict, reference: tuple[dict, dict]) -> dict | None:
+    """Where a known mistake's outputs differ from the reference's, if the case catches it at all."""
+    status, message, values, dtypes = run(case, impl, inputs)
+    if status is not None:
+        return stopped_signature(status, message)
+    native = decode(*encode(execute(case, impl, inputs)[2]))
+    expected = as_expected(*reference) if case.reference else {}
+    if judge(case, native, expected)[0] == "passed":
+        return None
+    return signature(values, reference[0], resemblance(case), dtypes, reference[1])
+
+
+def build(part: str, cases: list[Case], reference, mistakes: dict, salt: str = "") -> bytes:
     tensors, meta = {}, {}
     for case in cases:
         g = torch.Generator().manual_seed(zlib.crc32((salt + case.id).encode()))
         inputs = case.inputs(g) if case.inputs else {}
         tensors.update({f"{case.name}/in/{k}": v.clone().contiguous() for k, v in inputs.items()})
+        status, message, values, dtypes = run(case, reference, inputs)
+        if status is not None:
+            sys.exit(f"the reference fails {case.id}: {status}: {message}")
         if case.reference:
-            out_tensors, out_meta = reference_outputs(case, reference, inputs)
-            tensors.update(out_tensors)
-            meta.update(out_meta)
+            for name, value in values.items():
+                key = f"{case.name}/out/{name}"
+                if isinstance(value, torch.Tensor):
+                    tensors[key] = value.detach().clone().contiguous()
+                    meta[key] = {"dtype": str(dtypes[name]).removeprefix("torch.")}
+                else:
+                    meta[key] = {"value": value}
+        for mistake_id, impl in mistakes.items() if case.signatures else ():
+            found = mistake_signature(case, impl, inputs, (values, dtypes))
+            if found:
+                meta[f"{case.name}/mistake/{mistake_id}"] = found
     # One metadata entry: safetensors writes a map of several in no fixed order.
     return save(tensors, metadata={"outputs": json.dumps(meta, sort_keys=True)})
+
+
+def known_mistakes() -> dict[str, dict]:
+    """part -> {mistake id: the reference with that mistake applied}, for the catalogued mistakes."""
+    from selftests.helpers import patched
+    from selftests.variants import MISTAKES
+
+    by_part: dict[str, dict] = defaultdict(dict)
+    for variant in MISTAKES:
+        if variant.name in MISTAKES_BY_ID:
+            by_part[variant.part][variant.name] = patched(variant.name, variant.replaces)
+    return by_part
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,17 +107,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    reference = load("solutions")
+    reference, mistakes = load("solutions"), known_mistakes()
     by_part: dict[str, list[Case]] = defaultdict(list)
     for case in CASES:
-        if case.inputs is not None or case.reference:
-            by_part[case.part].append(case)
+        by_part[case.part].append(case)
 
     FIXTURES_DIR.mkdir(parents=True, exist_ok=True)
     manifest, changed = {}, []
     for part, cases in by_part.items():
         name = f"{part}.safetensors"
-        data = build(part, cases, reference, args.salt)
+        data = build(part, cases, reference, mistakes.get(part, {}), args.salt)
         manifest[name] = sha256(data)
         path = FIXTURES_DIR / name
         if not path.exists() or path.read_bytes() != data:

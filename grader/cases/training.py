@@ -489,7 +489,7 @@ def sampling_case(name, **sampling):
     return Case(
         "generate", name, inputs=inputs,
         run=lambda impl, table: {**sample_frequencies(impl, table, **sampling), "probabilities": filtered(table[0], **sampling)},
-        judge=judge, reference_in_float64=False, seed=1,
+        judge=judge, reference_in_float64=False, seed=1, resemblance=Tol(rtol=0, atol=0.03),  # sampling noise
     )
 
 
@@ -548,7 +548,7 @@ CASES: list[Case] = [
         inputs=adamw_inputs,
         run=lambda impl, w, b, grad_w, grad_b: adamw_trajectory(
             impl, {"w": grad_w, "b": grad_b}, TWO_GROUPS, {"lr": 0.05, "weight_decay": 0.1}, {"w": w, "b": b}),
-        judge=matches("w", "b", tol=FP32), weight=2,
+        judge=matches("w", "b", tol=FP32), weight=2, resemblance=FP32,  # eps inside the sqrt is off by ~1e-4
     ),
     Case(
         "adamw", "skips_missing_gradients",  # b has no gradient at steps 0, 1 and 3: its t counts its own steps
@@ -556,7 +556,7 @@ CASES: list[Case] = [
         run=lambda impl, w, b, grad_w, grad_b: adamw_trajectory(
             impl, {"w": grad_w, "b": grad_b}, [{"params": ["w", "b"]}], {"lr": 0.05, "weight_decay": 0.2}, {"w": w, "b": b},
             skip={("b", 0), ("b", 1), ("b", 3)}),
-        judge=matches("w", "b", tol=FP32),
+        judge=matches("w", "b", tol=FP32), resemblance=FP32,
     ),
     Case(
         "adamw", "state_dict",
@@ -605,5 +605,5 @@ CASES: list[Case] = [
     sampling_case("top_p", top_p=0.7),
     sampling_case("top_k_above_vocabulary", top_k=GEN_VOCAB + 8),
     # -- training, end to end -----------------------------------------------------------------------
-    Case("training", "validation_loss_falls", run=train_briefly, judge=learns, reference=False, timeout=60),
+    Case("training", "validation_loss_falls", run=train_briefly, judge=learns, reference=False, timeout=60, signatures=False),
 ]

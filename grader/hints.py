@@ -1,0 +1,120 @@
+"""Naming the mistake: a failing output is compared with what each known mistake outputs.
+
+A mistake's signature in a case is where its outputs differ from the reference's: for a
+tensor, its shape and dtype and its values at the few positions that differ most; for plain
+data, the fields that differ; for a crash, the exception's type. tools/make_fixtures.py stores
+one per (case, mistake) in the part's fixture file, for the mistakes of grader/mistakes.py.
+A learner's failing output that matches a signature (within the case's `resemblance`
+tolerance) gets that mistake's hint, which leads its message wherever it is shown.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+from .case import Case, Outputs, Result
+from .checks import Tol
+from .mistakes import MISTAKES_BY_ID
+from .protocol import NotATensor
+
+POSITIONS = 6  # values kept per tensor: the positions where the mistake is furthest from the reference
+RESEMBLANCE = Tol(rtol=1e-3, atol=1e-5)  # float32 arithmetic against a float64 reference, with room to spare
+
+
+def _flat(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Plain (non-tensor) outputs, nested dicts flattened to dotted keys."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        elif not isinstance(value, (torch.Tensor, NotATensor)):
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _same_plain(a: Any, b: Any) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
+    return a == b
+
+
+def _far(yours: torch.Tensor, want: torch.Tensor, tol: Tol) -> torch.Tensor:
+    """How far each element is from `want`, as a multiple of the tolerance (0 when equal, inf for NaN vs number)."""
+    yours, want = yours.detach().double(), want.detach().double()
+    same = (yours == want) | (torch.isnan(yours) & torch.isnan(want))
+    far = (yours - want).abs() / (tol.atol + tol.rtol * want.abs().nan_to_num(posinf=0))
+    return torch.where(same, torch.zeros_like(far), far.nan_to_num(nan=math.inf))
+
+
+def resemblance(case: Case) -> Tol:
+    return case.resemblance or RESEMBLANCE
+
+
+def signature(mistaken: Outputs, reference: Outputs, tol: Tol, dtypes: dict, reference_dtypes: dict) -> dict:
+    """Plain data describing where `mistaken` differs from `reference`. The values may come
+    from float64 runs; `dtypes` are the dtypes each had when run on the case's own inputs."""
+    meta: dict[str, Any] = {"tensors": {}, "plain": {}}
+    for name, value in mistaken.items():
+        if not isinstance(value, torch.Tensor):
+            continue
+        ref, dtype = reference.get(name), dtypes[name]
+        spec = {"shape": list(value.shape), "dtype": str(dtype).removeprefix("torch.")}
+        if isinstance(ref, torch.Tensor) and ref.shape == value.shape:
+            far = _far(value, ref, tol).flatten()
+            positions = far.argsort(descending=True)[:POSITIONS]
+            positions = positions[far[positions] > 1]
+            if len(positions) == 0 and dtype == reference_dtypes.get(name):
+                continue
+            spec.update(positions=positions.tolist(), values=value.detach().flatten()[positions].double().tolist())
+        meta["tensors"][name] = spec
+    flat_ref = _flat(reference)
+    meta["plain"] = {k: v for k, v in _flat(mistaken).items() if k not in flat_ref or not _same_plain(v, flat_ref[k])}
+    return meta
+
+
+def stopped_signature(status: str | None, message: str) -> dict:
+    """A mistake that stops the case: the exception's type for a crash, else the check's own message."""
+    return {"error": message.split(":", 1)[0].strip()} if status == "error" else {"message": message}
+
+
+def matches(outputs: Outputs, status: str, message: str, meta: dict, tol: Tol) -> bool:
+    if "error" in meta or "message" in meta:
+        return stopped_signature(status, message) == meta
+    if status != "failed" or not (meta["tensors"] or meta["plain"]):
+        return False
+    for name, spec in meta["tensors"].items():
+        value = outputs.get(name)
+        if not isinstance(value, torch.Tensor) or list(value.shape) != spec["shape"]:
+            return False
+        if str(value.dtype).removeprefix("torch.") != spec["dtype"]:
+            return False
+        if "positions" in spec:
+            yours = value.flatten()[torch.tensor(spec["positions"], dtype=torch.long)]
+            if (_far(yours, torch.tensor(spec["values"], dtype=torch.float64), tol) > 1).any():
+                return False
+    flat = _flat(outputs)
+    return all(k in flat and _same_plain(flat[k], v) for k, v in meta["plain"].items())
+
+
+def lead(ids: tuple[str, ...]) -> str:
+    """The hint that heads the message."""
+    if len(ids) == 1:
+        return f"Hint: {MISTAKES_BY_ID[ids[0]].hint}"
+    return "Hint: this matches more than one known mistake:\n" + "\n".join(f"  - {MISTAKES_BY_ID[i].hint}" for i in ids)
+
+
+def name_the_mistake(result: Result, outputs: Outputs, signatures: dict[str, dict]) -> Result:
+    """Give a failing result the hint of every known mistake whose signature its output matches."""
+    if result.status not in ("failed", "error"):
+        return result
+    case: Case = result.case
+    ids = tuple(
+        mistake_id for mistake_id, meta in signatures.items()
+        if mistake_id in MISTAKES_BY_ID and matches(outputs, result.status, result.message, meta, resemblance(case))
+    )
+    if ids:
+        result.hints, result.hint = ids, lead(ids)
+    return result
