@@ -19,7 +19,7 @@ MODIFIED_INPUTS = "__modified_inputs__"
 RAISED_IN = "__raised_in__"  # which public name's stub raised NotImplementedError
 
 
-def _innermost(exc: BaseException, impl: ModuleType):
+def innermost_frame(exc: BaseException, impl: ModuleType):
     """The innermost traceback entry in the learner's package, with its frame's code."""
     root = os.path.dirname(os.path.abspath(getattr(impl, "__file__", None) or "."))
     tb, found = exc.__traceback__, None
@@ -32,7 +32,7 @@ def _innermost(exc: BaseException, impl: ModuleType):
 
 def _where(exc: BaseException, impl: ModuleType) -> str:
     """' (file.py:57, in forward)' for the innermost frame in the learner's package."""
-    found = _innermost(exc, impl)
+    found = innermost_frame(exc, impl)
     if not found:
         return ""
     root, tb = found
@@ -41,7 +41,7 @@ def _where(exc: BaseException, impl: ModuleType) -> str:
 
 def _raised_in(exc: BaseException, impl: ModuleType) -> str | None:
     """The top-level name (class or function) whose code raised, e.g. `Linear` for Linear.forward."""
-    found = _innermost(exc, impl)
+    found = innermost_frame(exc, impl)
     return found[1].tb_frame.f_code.co_qualname.split(".")[0] if found else None
 
 

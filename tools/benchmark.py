@@ -6,16 +6,23 @@ ops      forward + backward of the reference's attention, RMSNorm, SwiGLU, softm
          cross-entropy against torch's built-ins, at batch 8, 256 tokens, d_model 512,
          8 heads (aim: <= 1.2x each); and one training step of the reference TransformerLM
          against the same model made of torch.nn modules (aim: <= 1.15x).
+training the reference with train.py's default settings on the built-in corpus: seconds of
+         training steps (evaluations not counted) until the validation loss is within 0.05 of
+         the window floor, and of the entropy rate (aim: <= 60 s); and the tokens per second
+         of that training loop against the same loop with the torch.nn model and
+         torch.optim.AdamW.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,7 +132,78 @@ def ops(repeats: int) -> None:
     print(f"  {'reference TransformerLM':40s} {a * 1e3:8.1f} ms  torch.nn {b * 1e3:8.1f} ms   {a / b:.2f}x (aim <= 1.15x)")
 
 
-SECTIONS = {"startup": startup, "ops": ops}
+WITHIN = 0.05  # nats per character above a floor that counts as reaching it
+EVAL_EVERY, ITERATION_CAP = 25, 3000
+
+
+def training(repeats: int) -> None:
+    import torch
+
+    import solutions as ref
+    from trainer.cli import token_ids
+    from trainer.data import builtin
+    from trainer.loop import Settings, Trainer
+
+    s = Settings()
+    corpus = builtin(s.context_length)
+    tokenizer = ref.CharTokenizer(corpus.vocabulary_text)
+    data = (tokenizer.vocab_size, *token_ids(tokenizer, corpus))
+    print(f"train.py's defaults: {s.preset}, {s.num_layers} layers, d_model {s.d_model}, {s.num_heads} heads, batch {s.batch_size} "
+          f"x {s.context_length} tokens, a {s.max_iters}-iteration schedule; torch threads: {torch.get_num_threads()}")
+    time_to_floors(Trainer(ref, s, *data), {"window floor": corpus.floor, "entropy rate": corpus.entropy_rate})
+    tokens = s.batch_size * s.context_length
+    a = seconds_per_call(Trainer(ref, s, *data).step, repeats, 2.0)
+    b = seconds_per_call(Trainer(torch_nn_training(ref), s, *data).step, repeats, 2.0)
+    print(f"  training loop, tokens/s: reference {tokens / a:8,.0f}  torch.nn + torch.optim.AdamW {tokens / b:8,.0f}   "
+          f"time {a / b:.2f}x torch's")
+
+
+def time_to_floors(trainer, floors: dict[str, float]) -> None:
+    """Train until the validation loss is within WITHIN of each floor; print the seconds of stepping it took.
+
+    The iterations needed are the same on every run (all is seeded); the seconds are given as
+    iterations x the median step, which a burst of another process's work does not move, and
+    as the plain sum.
+    """
+    steps, val = [], math.inf
+    while floors and trainer.iteration < ITERATION_CAP:
+        start = time.perf_counter()
+        trainer.step()
+        steps.append(time.perf_counter() - start)
+        if trainer.iteration % EVAL_EVERY == 0:
+            val = trainer.validation_loss()
+            for label, floor in [(label, floor) for label, floor in floors.items() if val <= floor + WITHIN]:
+                median = statistics.median(steps)
+                print(f"  val {val:.3f}, within {WITHIN} of the {label} {floor:.3f}: iter {trainer.iteration:4}, "
+                      f"{len(steps) * median:5.1f} s of training ({median * 1e3:.1f} ms a step; sum {sum(steps):.1f} s) (aim <= 60 s)")
+                del floors[label]
+    for label, floor in floors.items():
+        print(f"  not within {WITHIN} of the {label} {floor:.3f} after {trainer.iteration} iterations (val {val:.3f})")
+
+
+def torch_nn_training(ref):
+    """The reference's training names with the model and the optimizer replaced by torch's."""
+    import torch
+    import torch.nn.functional as F
+
+    from tools.torch_nn_lm import TorchNNLM
+
+    class TorchNNTransformerLM(TorchNNLM):
+        """The torch.nn model with TransformerLM's signature: built from (config, device), (logits, loss) given targets."""
+
+        def __init__(self, config, device=None):
+            super().__init__(config)
+            self.to(device)
+
+        def forward(self, idx, targets=None):
+            logits = super().forward(idx)
+            return logits if targets is None else (logits, F.cross_entropy(logits.flatten(0, 1), targets.flatten()))
+
+    names = {name: getattr(ref, name) for name in ref.__all__}
+    return SimpleNamespace(**{**names, "TransformerLM": TorchNNTransformerLM, "AdamW": torch.optim.AdamW})
+
+
+SECTIONS = {"startup": startup, "ops": ops, "training": training}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,7 +25,7 @@ class Settings:
     num_layers: int = 2
     num_heads: int = 4
     batch_size: int = 32
-    max_iters: int = 1500
+    max_iters: int = 1000
     lr_max: float = 3e-3
     lr_min: float = 3e-4
     warmup_iters: int = 50

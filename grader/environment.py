@@ -1,0 +1,23 @@
+"""For the top-level scripts: run again inside the project's environment when this Python lacks its packages.
+
+Imports nothing beyond the standard library, so a bare system Python can run it.
+"""
+
+import importlib.util
+import os
+import shutil
+import sys
+
+
+def rerun_under_uv_if_needed(script: str) -> None:
+    """Without torch here, exec `uv run python <script> <same arguments>` (once); without uv, exit with advice."""
+    if importlib.util.find_spec("torch") is not None:
+        return
+    name = os.path.basename(script)
+    flag = name.upper().replace(".", "_") + "_UNDER_UV"  # GRADE_PY_UNDER_UV: stops a second re-run
+    uv = shutil.which("uv")
+    if uv and not os.environ.get(flag):
+        os.environ[flag] = "1"
+        here = os.path.dirname(os.path.abspath(script))
+        os.execv(uv, [uv, "run", "--project", here, "python", os.path.abspath(script), *sys.argv[1:]])
+    sys.exit(f"{name} needs the project's packages (torch, ...). Install uv (`pip install uv`), then run `uv run python {name}`.")

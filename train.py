@@ -1,0 +1,25 @@
+#!/usr/bin/env python3
+"""Train your model: `python train.py` (or `uv run python train.py`).
+
+    --impl NAME     whose code to train: assignment (default), solutions, a package name or folder
+    --data FILE     a UTF-8 text file instead of the built-in corpus
+    --out DIR       where the checkpoint, losses, plot and samples go (default runs/...)
+    --resume        continue the run in --out from its checkpoint
+
+`python train.py --help` lists the model's sizes and the training settings. Ctrl-C stops
+after the current step and saves a checkpoint.
+"""
+
+import os
+import sys
+
+if __name__ == "__main__":
+    from grader.environment import rerun_under_uv_if_needed
+
+    rerun_under_uv_if_needed(__file__)
+    from trainer.cli import main
+
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)  # skips the interpreter's slow teardown of torch; everything is written
