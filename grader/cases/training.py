@@ -494,9 +494,11 @@ def sampling_case(name, **sampling):
 
 
 # -- training, end to end ---------------------------------------------------------------------------
-# The reference ends near 0.75 nats/char (0.72 to 0.84 over seeds 0-3; a float's last bits vary
-# with the machine's threads, so the figure is written here, not stored in a fixture).
-REFERENCE_LOSS, TRAINING_MARGIN = 0.75, 0.35
+# The reference ends near 1.1 nats/char (0.97 to 1.15 over seeds 0-3; a float's last bits vary
+# with the machine's threads, so the figure is written here, not stored in a fixture). The
+# floor is 0.55, and a model that ignores the context (unigram frequencies) gets 2.8.
+REFERENCE_LOSS, TRAINING_MARGIN = 1.1, 0.35
+STEPS = 120
 
 
 def train_briefly(impl):
@@ -506,8 +508,8 @@ def train_briefly(impl):
     source = MarkovSource()
     ids = {c: i for i, c in enumerate(sorted(set(source.passage)))}
     train, val = (torch.tensor([ids[c] for c in source.sample(n, seed)]) for n, seed in ((20_000, 0), (4_000, 1)))
-    settings = Settings(context_length=32, d_model=64, num_layers=1, num_heads=4, batch_size=16, max_iters=200,
-                        lr_max=1e-2, lr_min=1e-3, warmup_iters=20, eval_iters=4)
+    settings = Settings(context_length=32, d_model=64, num_layers=1, num_heads=4, batch_size=16, max_iters=STEPS,
+                        lr_max=1.5e-2, lr_min=1.5e-3, warmup_iters=10, eval_iters=4)
     trainer = Trainer(impl, settings, len(ids), train, val)
     before = trainer.validation_loss()
     for _ in range(settings.max_iters):
@@ -521,7 +523,7 @@ def learns(out, _):
         raise CaseFailed(f"the validation loss after training is {after!r}, not a number (NaN or Inf?).")
     if after > target:
         raise CaseFailed(
-            f"after 200 steps on the built-in corpus your model's validation loss is {after:.3f} (from {out.get('before', float('nan')):.3f}); "
+            f"after {STEPS} steps on the built-in corpus your model's validation loss is {after:.3f} (from {out.get('before', float('nan')):.3f}); "
             f"the reference reaches about {REFERENCE_LOSS:.2f}, and anything below {target:.2f} passes "
             f"(the best possible is {out.get('floor', float('nan')):.3f}). Your parts pass on their own, so look at how they work together."
         )
