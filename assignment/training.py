@@ -221,7 +221,9 @@ def save_checkpoint(out: str | IO[bytes], model: nn.Module, optimizer: torch.opt
 def load_checkpoint(src: str | IO[bytes], model: nn.Module, optimizer: torch.optim.Optimizer) -> int:
     """Restore a checkpoint written by save_checkpoint; return its iteration.
 
-    Read it with torch.load(src), then model.load_state_dict(...) and
+    Read it with torch.load(src, map_location="cpu") (so that a checkpoint
+    saved on a GPU loads anywhere; load_state_dict copies each tensor onto
+    the device of what it loads into), then model.load_state_dict(...) and
     optimizer.load_state_dict(...) from what was saved. After this, training
     on from the returned iteration takes exactly the steps it would have
     taken had it never stopped: the same weights, bit for bit.
