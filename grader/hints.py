@@ -17,6 +17,7 @@ import torch
 
 from .case import Case, Outputs, Result
 from .checks import Tol
+from .fixtures import signatures_for
 from .mistakes import MISTAKES_BY_ID
 from .protocol import NotATensor
 
@@ -99,22 +100,13 @@ def matches(outputs: Outputs, status: str, message: str, meta: dict, tol: Tol) -
     return all(k in flat and _same_plain(flat[k], v) for k, v in meta["plain"].items())
 
 
-def lead(ids: tuple[str, ...]) -> str:
-    """The hint that heads the message."""
-    if len(ids) == 1:
-        return f"Hint: {MISTAKES_BY_ID[ids[0]].hint}"
-    return "Hint: this matches more than one known mistake:\n" + "\n".join(f"  - {MISTAKES_BY_ID[i].hint}" for i in ids)
-
-
-def name_the_mistake(result: Result, outputs: Outputs, signatures: dict[str, dict]) -> Result:
-    """Give a failing result the hint of every known mistake whose signature its output matches."""
+def name_the_mistake(result: Result, outputs: Outputs) -> Result:
+    """Give a failing result the ids of the known mistakes whose signatures its output matches."""
     if result.status not in ("failed", "error"):
         return result
     case: Case = result.case
-    ids = tuple(
-        mistake_id for mistake_id, meta in signatures.items()
+    result.hints = tuple(
+        mistake_id for mistake_id, meta in signatures_for(case).items()
         if mistake_id in MISTAKES_BY_ID and matches(outputs, result.status, result.message, meta, resemblance(case))
     )
-    if ids:
-        result.hints, result.hint = ids, lead(ids)
     return result

@@ -10,7 +10,7 @@ from types import ModuleType
 
 from .case import Case, Result
 from .execute import RAISED_IN, execute, judge
-from .fixtures import FixtureError, expected_for, inputs_for, signatures_for
+from .fixtures import FixtureError, expected_for, inputs_for
 from .hints import name_the_mistake
 from .protocol import decode, encode
 
@@ -23,8 +23,8 @@ def run_case(case: Case, impl: ModuleType) -> Result:
     status, message, outputs = execute(case, impl, inputs)
     if status is None:
         outputs = decode(*encode(outputs))
-        return name_the_mistake(Result(case, *judge(case, outputs, expected)), outputs, signatures_for(case))
-    return name_the_mistake(Result(case, status, message, raised_in=outputs.get(RAISED_IN)), {}, signatures_for(case))
+        return name_the_mistake(Result(case, *judge(case, outputs, expected)), outputs)
+    return name_the_mistake(Result(case, status, message, raised_in=outputs.get(RAISED_IN)), {})
 
 
 def run_cases(cases: list[Case], impl: ModuleType) -> list[Result]:

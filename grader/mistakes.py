@@ -905,3 +905,10 @@ CATALOGUE: list[Mistake] = [
 ]
 
 MISTAKES_BY_ID: dict[str, Mistake] = {m.id: m for m in CATALOGUE}
+
+
+def lead(ids: tuple[str, ...]) -> str:
+    """The hint that heads the message of a failure matching these mistakes ("" for none)."""
+    if len(ids) <= 1:
+        return "".join(f"Hint: {MISTAKES_BY_ID[i].hint}" for i in ids)
+    return "Hint: this matches more than one known mistake:\n" + "\n".join(f"  - {MISTAKES_BY_ID[i].hint}" for i in ids)

@@ -12,7 +12,7 @@ from typing import Callable
 from .case import Case, Result
 from .channel import ProtocolError, Worker, WorkerDied, WorkerTimeout
 from .execute import judge
-from .fixtures import FixtureError, expected_for, inputs_for, signatures_for
+from .fixtures import FixtureError, expected_for, inputs_for
 from .hints import name_the_mistake
 from .protocol import decode
 
@@ -86,11 +86,11 @@ def run_cases(
             except Exception:
                 record(Result(case, "error", "the process running your code sent back unreadable outputs"))
                 continue
-            record(name_the_mistake(Result(case, *judge(case, outputs, expected)), outputs, signatures_for(case)))
+            record(name_the_mistake(Result(case, *judge(case, outputs, expected)), outputs))
         elif status in ("failed", "not_implemented", "error"):
             raised_in = header.get("raised_in")
             result = Result(case, status, str(header.get("message", "")), raised_in=raised_in if isinstance(raised_in, str) else None)
-            record(name_the_mistake(result, {}, signatures_for(case)))
+            record(name_the_mistake(result, {}))
         else:
             record(Result(case, "error", "the process running your code sent back a garbled reply"))
     if worker:
