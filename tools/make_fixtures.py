@@ -34,30 +34,35 @@ def to_float64(values: dict) -> dict:
     return {k: v.double() if isinstance(v, torch.Tensor) and v.is_floating_point() else v for k, v in values.items()}
 
 
-def run(case: Case, impl, inputs: dict) -> tuple[str | None, str, dict, dict]:
-    """(status, message, values, dtypes): values from float64 inputs where the case says so,
-    dtypes from the case's own inputs; both as the judge would receive them."""
-    status, message, native = execute(case, impl, inputs)
-    if status is None and case.reference and case.reference_in_float64:
-        status, message, outputs = execute(case, impl, to_float64(inputs))
-    else:
-        outputs = native
-    if status is not None:
-        return status, message, {}, {}
-    dtypes = {k: v.dtype for k, v in native.items() if isinstance(v, torch.Tensor)}
-    return None, "", decode(*encode(outputs)), dtypes
+def run(case: Case, impl, inputs: dict) -> tuple[str | None, str, dict]:
+    """(status, message, outputs) on the case's own inputs, as the judge receives them."""
+    inputs = {k: v.clone() for k, v in inputs.items()}  # a mistake may write to them; the next run needs them intact
+    status, message, outputs = execute(case, impl, inputs)
+    return status, message, decode(*encode(outputs)) if status is None else {}
 
 
-def mistake_signature(case: Case, impl, inputs: dict, reference: tuple[dict, dict]) -> dict | None:
+def stored_values(case: Case, impl, inputs: dict, native: dict) -> dict | None:
+    """The outputs kept and compared against: from float64 inputs where the case says so (None if that fails)."""
+    if not (case.reference and case.reference_in_float64):
+        return native
+    status, _, outputs = run(case, impl, to_float64(inputs))
+    return outputs if status is None else None
+
+
+def dtypes(outputs: dict) -> dict:
+    return {k: v.dtype for k, v in outputs.items() if isinstance(v, torch.Tensor)}
+
+
+def mistake_signature(case: Case, impl, inputs: dict, reference: dict, reference_dtypes: dict) -> dict | None:
     """Where a known mistake's outputs differ from the reference's, if the case catches it at all."""
-    status, message, values, dtypes = run(case, impl, inputs)
+    status, message, native = run(case, impl, inputs)
     if status is not None:
         return stopped_signature(status, message)
-    native = decode(*encode(execute(case, impl, inputs)[2]))
-    expected = as_expected(*reference) if case.reference else {}
+    expected = as_expected(reference, reference_dtypes) if case.reference else {}
     if judge(case, native, expected)[0] == "passed":
         return None
-    return signature(values, reference[0], resemblance(case), dtypes, reference[1])
+    values = stored_values(case, impl, inputs, native) or native
+    return signature(values, reference, resemblance(case), dtypes(native), reference_dtypes)
 
 
 def build(part: str, cases: list[Case], reference, mistakes: dict, salt: str = "") -> bytes:
@@ -66,19 +71,21 @@ def build(part: str, cases: list[Case], reference, mistakes: dict, salt: str = "
         g = torch.Generator().manual_seed(zlib.crc32((salt + case.id).encode()))
         inputs = case.inputs(g) if case.inputs else {}
         tensors.update({f"{case.name}/in/{k}": v.clone().contiguous() for k, v in inputs.items()})
-        status, message, values, dtypes = run(case, reference, inputs)
-        if status is not None:
-            sys.exit(f"the reference fails {case.id}: {status}: {message}")
+        status, message, native = run(case, reference, inputs)
+        values = stored_values(case, reference, inputs, native) if status is None else None
+        if values is None:
+            sys.exit(f"the reference fails {case.id}: {status or 'in float64'}: {message}")
+        native_dtypes = dtypes(native)
         if case.reference:
             for name, value in values.items():
                 key = f"{case.name}/out/{name}"
                 if isinstance(value, torch.Tensor):
                     tensors[key] = value.detach().clone().contiguous()
-                    meta[key] = {"dtype": str(dtypes[name]).removeprefix("torch.")}
+                    meta[key] = {"dtype": str(native_dtypes[name]).removeprefix("torch.")}
                 else:
                     meta[key] = {"value": value}
         for mistake_id, impl in mistakes.items() if case.signatures else ():
-            found = mistake_signature(case, impl, inputs, (values, dtypes))
+            found = mistake_signature(case, impl, inputs, values, native_dtypes)
             if found:
                 meta[f"{case.name}/mistake/{mistake_id}"] = found
     # One metadata entry: safetensors writes a map of several in no fixed order.
