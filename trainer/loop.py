@@ -8,7 +8,7 @@ trains their own code.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from types import ModuleType
 from typing import IO
 
@@ -98,6 +98,3 @@ class Trainer:
         out = self.impl.generate(self.model, prompt.to(self.device), max_new_tokens, temperature=temperature, top_k=top_k)
         self.model.train(was_training)
         return out
-
-    def describe(self) -> dict:
-        return asdict(self.settings)
