@@ -9,16 +9,7 @@ Your code runs in a separate process; the score is decided here. Exit status is 
 grading completed, whatever the score.
 """
 
-import os
-import sys
-
 if __name__ == "__main__":
-    from grader.environment import rerun_under_uv_if_needed
+    from grader.environment import run_script
 
-    rerun_under_uv_if_needed(__file__)
-    from grader.cli import main
-
-    status = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)  # skips the interpreter's slow teardown of torch; everything is written
+    run_script(__file__, "grader.cli")

@@ -10,16 +10,7 @@
 after the current step and saves a checkpoint.
 """
 
-import os
-import sys
-
 if __name__ == "__main__":
-    from grader.environment import rerun_under_uv_if_needed
+    from grader.environment import run_script
 
-    rerun_under_uv_if_needed(__file__)
-    from trainer.cli import main
-
-    status = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(status)  # skips the interpreter's slow teardown of torch; everything is written
+    run_script(__file__, "trainer.cli")

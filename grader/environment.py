@@ -1,8 +1,11 @@
-"""For the top-level scripts: run again inside the project's environment when this Python lacks its packages.
+"""For the top-level scripts (grade.py, train.py): run their command line, inside the
+project's environment when this Python lacks its packages.
 
-Imports nothing beyond the standard library, so a bare system Python can run it.
+Imports nothing beyond the standard library until the environment is right, so a bare system
+Python can run it.
 """
 
+import importlib
 import importlib.util
 import os
 import shutil
@@ -21,3 +24,12 @@ def rerun_under_uv_if_needed(script: str) -> None:
         here = os.path.dirname(os.path.abspath(script))
         os.execv(uv, [uv, "run", "--project", here, "python", os.path.abspath(script), *sys.argv[1:]])
     sys.exit(f"{name} needs the project's packages (torch, ...). Install uv (`pip install uv`), then run `uv run python {name}`.")
+
+
+def run_script(script: str, cli: str) -> None:
+    """Run `cli`'s main() for `script` and exit with its status."""
+    rerun_under_uv_if_needed(script)
+    status = importlib.import_module(cli).main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)  # skips the interpreter's slow teardown of torch; everything is written
