@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from grader.cases import cases_of
-from grader.impl import ImplNotFound, load, resolve
+from course.packages import ImplNotFound, load, resolve
 from grader.inprocess import run_cases
-from grader.parts import PARTS
+from course.parts import PARTS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

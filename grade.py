@@ -10,6 +10,6 @@ grading completed, whatever the score.
 """
 
 if __name__ == "__main__":
-    from grader.environment import run_script
+    from course.launch import run_script
 
     run_script(__file__, "grader.cli")

@@ -11,6 +11,6 @@ after the current step and saves a checkpoint.
 """
 
 if __name__ == "__main__":
-    from grader.environment import run_script
+    from course.launch import run_script
 
     run_script(__file__, "trainer.cli")

@@ -17,9 +17,10 @@ import tempfile
 import time
 from typing import Any, BinaryIO
 
+from course import REPO_ROOT
+
 PREFIX = struct.Struct("<IQ")  # header length, payload length
 MAX_MESSAGE_BYTES = 256 * 1024 * 1024
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class WorkerTimeout(Exception):

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from .channel import Worker
-from .impl import ImplNotFound, resolve
-from .parts import PARTS, with_prerequisites
+from course.packages import ImplNotFound, resolve
+from course.parts import PARTS, with_prerequisites
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

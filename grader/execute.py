@@ -6,7 +6,6 @@ under pytest. `judge` never calls learner code; grade.py runs it in its own proc
 
 from __future__ import annotations
 
-import os
 from types import ModuleType
 from typing import Any
 
@@ -14,40 +13,10 @@ import torch
 
 from .case import Case, CaseFailed, Outputs, Status
 from .checks import Expected
+from course.tracebacks import one_line, raised_in, where
 
 MODIFIED_INPUTS = "__modified_inputs__"
 RAISED_IN = "__raised_in__"  # which public name's stub raised NotImplementedError
-
-
-def innermost_frame(exc: BaseException, impl: ModuleType):
-    """The innermost traceback entry in the learner's package, with its frame's code."""
-    root = os.path.dirname(os.path.abspath(getattr(impl, "__file__", None) or "."))
-    tb, found = exc.__traceback__, None
-    while tb is not None:
-        if os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(root + os.sep):
-            found = (root, tb)
-        tb = tb.tb_next
-    return found
-
-
-def _where(exc: BaseException, impl: ModuleType) -> str:
-    """' (file.py:57, in forward)' for the innermost frame in the learner's package."""
-    found = innermost_frame(exc, impl)
-    if not found:
-        return ""
-    root, tb = found
-    return f" ({os.path.relpath(tb.tb_frame.f_code.co_filename, root)}:{tb.tb_lineno}, in {tb.tb_frame.f_code.co_name})"
-
-
-def _raised_in(exc: BaseException, impl: ModuleType) -> str | None:
-    """The top-level name (class or function) whose code raised, e.g. `Linear` for Linear.forward."""
-    found = innermost_frame(exc, impl)
-    return found[1].tb_frame.f_code.co_qualname.split(".")[0] if found else None
-
-
-def one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def execute(case: Case, impl: ModuleType, inputs: dict[str, Any]) -> tuple[Status | None, str, Outputs]:
@@ -57,13 +26,13 @@ def execute(case: Case, impl: ModuleType, inputs: dict[str, Any]) -> tuple[Statu
     try:
         outputs = case.run(impl, **inputs)
     except NotImplementedError as exc:
-        return "not_implemented", one_line(str(exc) or "not implemented yet") + _where(exc, impl), {RAISED_IN: _raised_in(exc, impl)}
+        return "not_implemented", one_line(str(exc) or "not implemented yet") + where(exc, impl), {RAISED_IN: raised_in(exc, impl)}
     except CaseFailed as exc:
         return "failed", str(exc), {}
     except SystemExit as exc:
-        return "error", f"your code called sys.exit({exc.code!r}){_where(exc, impl)}", {}
+        return "error", f"your code called sys.exit({exc.code!r}){where(exc, impl)}", {}
     except Exception as exc:  # the learner's bug, reported in one line
-        return "error", one_line(f"{type(exc).__name__}: {exc}") + _where(exc, impl), {}
+        return "error", one_line(f"{type(exc).__name__}: {exc}") + where(exc, impl), {}
     modified = [k for k, v in before.items() if not torch.equal(v, inputs[k])]
     if modified:
         outputs = {**outputs, MODIFIED_INPUTS: modified}

@@ -20,10 +20,12 @@ from typing import Any
 import torch
 from safetensors.torch import load as load_tensors
 
+from course import REPO_ROOT
+
 from .case import Case
 from .execute import as_expected
 
-FIXTURES_DIR = Path(os.environ.get("GRADER_FIXTURES", Path(__file__).resolve().parent.parent / "fixtures"))
+FIXTURES_DIR = Path(os.environ.get("GRADER_FIXTURES", REPO_ROOT / "fixtures"))
 MANIFEST = "manifest.json"
 REGENERATE = "uv run python -m tools.make_fixtures"
 

@@ -26,7 +26,7 @@ def run_cases(
     on_result: Callable[[Result], None] | None = None,
     timeout: float | None = None,
 ) -> list[Result]:
-    """Grade `cases` against the package `impl` (as resolved by grader.impl.resolve).
+    """Grade `cases` against the package `impl` (as resolved by course.packages.resolve).
 
     `timeout`, if given, replaces every case's own time limit.
     """

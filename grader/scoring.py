@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .case import Result
-from .parts import PARTS, PARTS_BY_NAME, Part
+from course.parts import PARTS, PARTS_BY_NAME, Part
 
 
 @dataclass

@@ -19,8 +19,10 @@ def main(argv: list[str]) -> None:
     from safetensors.torch import load as load_tensors
 
     from .cases import CASES_BY_ID
-    from .execute import RAISED_IN, execute, one_line
-    from .impl import load
+    from course.tracebacks import one_line
+
+    from .execute import RAISED_IN, execute
+    from course.packages import load
     from .protocol import encode
 
     try:

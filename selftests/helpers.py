@@ -9,12 +9,12 @@ from pathlib import Path
 from types import ModuleType
 
 from grader.cases import CASES
-from grader.impl import load
+from course.packages import load
 from grader.inprocess import run_cases
-from grader.parts import PARTS, with_prerequisites
+from course.parts import PARTS, with_prerequisites
 from grader.scoring import PartScore, tally
+from course import REPO_ROOT as ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = load("solutions")
 
 

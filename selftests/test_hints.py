@@ -4,7 +4,7 @@ own part, and the grader names it for at least 90% of them."""
 import pytest
 
 from grader.mistakes import CATALOGUE, MISTAKES_BY_ID
-from grader.parts import PARTS_BY_NAME
+from course.parts import PARTS_BY_NAME
 
 from .helpers import grade_in_process, lost_points, patched
 from .variants import MISTAKES

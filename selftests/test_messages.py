@@ -11,7 +11,7 @@ from grader.cases import CASES_BY_ID
 from grader.checks import Expected, Tol, expect_close
 from grader.inprocess import run_case
 
-from grader.parts import PARTS
+from course.parts import PARTS
 
 from .helpers import ROOT, SOLUTIONS, patched
 

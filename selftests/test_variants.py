@@ -3,7 +3,7 @@ points in its own part and nowhere else."""
 
 import pytest
 
-from grader.parts import PARTS, with_prerequisites
+from course.parts import PARTS, with_prerequisites
 
 from .helpers import grade_in_process, lost_points, parts_using, patched
 from .variants import MISTAKES, VALID

@@ -7,7 +7,7 @@ import pytest
 
 from grader.cases import cases_of
 from grader.inprocess import run_case
-from grader.parts import PARTS
+from course.parts import PARTS
 from grader.scoring import mark_blocked
 
 LABELS = {"not_implemented": "not implemented yet: ", "error": "error: ", "timeout": "timed out: ", "failed": ""}

@@ -23,8 +23,8 @@ import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from course import REPO_ROOT as ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def wall_time(command: list[str], repeats: int) -> float:

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 from grader.mistakes import CATALOGUE
-from grader.parts import PARTS
+from course.parts import PARTS
+from course import REPO_ROOT as ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "mistakes.md"
 SECTIONS = {"linear": "Part 1: the building blocks", "layernorm": "Part 2: the transformer", "tokenizer": "Part 3: training"}
 

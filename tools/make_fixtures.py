@@ -25,7 +25,7 @@ from grader.cases import CASES
 from grader.execute import as_expected, execute, judge
 from grader.fixtures import FIXTURES_DIR, MANIFEST, sha256
 from grader.hints import resemblance, signature, stopped_signature
-from grader.impl import load
+from course.packages import load
 from grader.mistakes import MISTAKES_BY_ID
 from grader.protocol import decode, encode
 

@@ -15,8 +15,8 @@ import argparse
 import ast
 import sys
 from pathlib import Path
+from course import REPO_ROOT as ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS, ASSIGNMENT = ROOT / "solutions", ROOT / "assignment"
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 

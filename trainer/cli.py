@@ -22,9 +22,10 @@ from types import ModuleType
 
 import torch
 
-from grader.execute import innermost_frame, one_line
-from grader.impl import REPO_ROOT, ImplNotFound, load, resolve
-from grader.parts import PARTS
+from course.tracebacks import innermost_frame, one_line
+from course import REPO_ROOT
+from course.packages import ImplNotFound, load, resolve
+from course.parts import PARTS
 
 from .data import BadInput, Corpus, builtin, from_file
 from .history import LossHistory

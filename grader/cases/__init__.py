@@ -1,6 +1,6 @@
 """The table of cases, in part order. pytest (tests/) and grade.py both read it from here."""
 
-from ..parts import PARTS, PARTS_BY_NAME
+from course.parts import PARTS, PARTS_BY_NAME
 from .building_blocks import CASES as BUILDING_BLOCKS
 from .training import CASES as TRAINING
 from .transformer import CASES as TRANSFORMER
@@ -9,8 +9,8 @@ CASES = [*BUILDING_BLOCKS, *TRANSFORMER, *TRAINING]
 CASES_BY_ID = {case.id: case for case in CASES}
 
 assert len(CASES_BY_ID) == len(CASES), "two cases share a part and a name"
-assert all(case.part in PARTS_BY_NAME for case in CASES), "a case names a part missing from grader/parts.py"
-assert all(any(c.part == part.name for c in CASES) for part in PARTS), "a part in grader/parts.py has no case"
+assert all(case.part in PARTS_BY_NAME for case in CASES), "a case names a part missing from course/parts.py"
+assert all(any(c.part == part.name for c in CASES) for part in PARTS), "a part in course/parts.py has no case"
 
 
 def cases_of(part: str) -> list:

@@ -1,4 +1,4 @@
-"""Part 1 cases: the building blocks. One entry per check; points come from grader/parts.py.
+"""Part 1 cases: the building blocks. One entry per check; points come from course/parts.py.
 
 Shapes are deliberately awkward: non-square weights, batch dims > 1, d_ff != 4 * d_model,
 n_q != n_k, d_k != d_v, softmax over a dim that is not the last.

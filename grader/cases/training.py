@@ -1,4 +1,4 @@
-"""Part 3 cases: training. Points come from grader/parts.py.
+"""Part 3 cases: training. Points come from course/parts.py.
 
 Each utility is checked on its own, against the reference or a property: AdamW's trajectory
 over several steps and parameter groups, the schedule's values, clipping with frozen

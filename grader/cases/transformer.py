@@ -1,4 +1,4 @@
-"""Part 2 cases: the transformer, assembled. Points come from grader/parts.py.
+"""Part 2 cases: the transformer, assembled. Points come from course/parts.py.
 
 Attention has d_head != d_model and several heads; sequences are shorter than the context;
 both presets (gpt: LayerNorm, GELU MLP, learned positions, biases; llama: RMSNorm, SwiGLU,

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from . import REPO_ROOT
+
 USAGE = "use `assignment` (your code), `solutions` (the reference), an importable package name, or a path to a package folder"
 
 

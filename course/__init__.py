@@ -1,0 +1,11 @@
+"""What grade.py, train.py, pytest and the tools share; it imports nothing from them.
+
+- parts.py       the parts of the assignment: their public names, points and prerequisites
+- packages.py    find and import the implementation to grade or train (a package name or a folder)
+- tracebacks.py  where in the learner's own files an exception was raised
+- launch.py      run a top-level script's command line, re-run under uv when this Python lacks torch
+"""
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
