@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
-from .mistakes import lead
-
 Status = Literal["passed", "failed", "not_implemented", "error", "timeout"]
 
 # Everything a case's `run` returns: tensors, or plain JSON-able values (names, shapes, flags).
@@ -61,7 +59,3 @@ class Result:
     whole_package: bool = False  # the package itself failed (e.g. could not be imported): no part is to blame
     raised_in: str | None = None  # for not_implemented: the public name whose stub raised
     hints: tuple[str, ...] = ()  # ids of the known mistakes (grader/mistakes.py) the failing output matches
-
-    def explained(self, label: str = "") -> str:
-        """The message as shown: the hint first, then `label` (e.g. "error: ") and what the check said."""
-        return "\n".join(filter(None, [lead(self.hints), label + self.message]))

@@ -18,7 +18,7 @@ import torch
 from .case import Case, Outputs, Result
 from .checks import Tol
 from .fixtures import signatures_for
-from .mistakes import MISTAKES_BY_ID
+from .mistakes import MISTAKES_BY_ID, lead
 from .protocol import NotATensor
 
 POSITIONS = 6  # values kept per tensor: the positions where the mistake is furthest from the reference
@@ -110,3 +110,8 @@ def name_the_mistake(result: Result, outputs: Outputs) -> Result:
         if mistake_id in MISTAKES_BY_ID and matches(outputs, result.status, result.message, meta, resemblance(case))
     )
     return result
+
+
+def explained(result: Result, label: str = "") -> str:
+    """The message as shown: the hint first, then `label` (e.g. "error: ") and what the check said."""
+    return "\n".join(filter(None, [lead(result.hints), label + result.message]))

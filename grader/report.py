@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .hints import explained
 from .mistakes import MISTAKES_BY_ID
 from .scoring import PartScore
 
@@ -70,7 +71,7 @@ def render(parts: list[PartScore], impl: str, console: Console) -> None:
         for r in problems:
             label, style = case_status(r)
             console.print(f"[bold]{r.case.id}[/] [{style}]{escape(label)}[/]")
-            console.print("  " + escape(r.explained()).replace("\n", "\n  "), highlight=False)
+            console.print("  " + escape(explained(r)).replace("\n", "\n  "), highlight=False)
     if all(r.status == "not_implemented" for ps in parts for r in ps.results):
         console.print("\nNothing is implemented yet. Start with Linear in assignment/, then `uv run pytest -k test_linear`.")
 
@@ -88,7 +89,7 @@ def as_json(parts: list[PartScore]) -> dict[str, Any]:
                 "cases": [
                     {
                         "name": r.case.name, "status": r.status, "score": r.score, "max_score": r.max_score,
-                        "message": r.explained(), "hints": [{"id": i, "mistake": MISTAKES_BY_ID[i].name} for i in r.hints],
+                        "message": explained(r), "hints": [{"id": i, "mistake": MISTAKES_BY_ID[i].name} for i in r.hints],
                     }
                     for r in ps.results
                 ],
@@ -109,6 +110,6 @@ def as_gradescope(parts: list[PartScore]) -> dict[str, Any]:
                 "score": r.score,
                 "max_score": r.max_score,
                 "status": "passed" if r.status == "passed" else "failed",
-                "output": "" if r.status == "passed" else r.explained("" if r.blocked_by else f"{LABEL[r.status]}: "),
+                "output": "" if r.status == "passed" else explained(r, "" if r.blocked_by else f"{LABEL[r.status]}: "),
             })
     return {"score": score, "output": f"{points(score)} / {points(max_score)} points", "tests": tests}

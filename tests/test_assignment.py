@@ -6,6 +6,7 @@ Select a part with `-k test_linear` or `-m linear`; pick the package with `--imp
 import pytest
 
 from grader.cases import cases_of
+from grader.hints import explained
 from grader.inprocess import run_case
 from course.parts import PARTS
 from grader.scoring import mark_blocked
@@ -19,7 +20,7 @@ def check(case, impl, part_passes) -> None:
     result = run_case(case, impl)
     if result.status != "passed":
         mark_blocked(result, part_passes)
-        pytest.fail(result.explained("" if result.blocked_by else LABELS[result.status]), pytrace=False)
+        pytest.fail(explained(result, "" if result.blocked_by else LABELS[result.status]), pytrace=False)
 
 
 def _test_for(part):

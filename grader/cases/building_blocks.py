@@ -17,6 +17,7 @@ from .common import (
     FP16,
     FP32,
     NO_GRAD,
+    Grad,
     api,
     forward_backward,
     has_parameters,
@@ -167,7 +168,7 @@ CASES: list[Case] = [
     Case(
         "linear", "backward",
         inputs=lambda g: {"x": randn(g, *BATCH, D_IN), "weight": randn(g, D_OUT, D_IN, scale=0.2), "grad_output": randn(g, *BATCH, D_OUT)},
-        run=lambda impl, x, weight, grad_output: forward_backward(m := linear(impl, weight), grad_output, {"x": x}, module=m),
+        run=lambda impl, x, weight, grad_output: forward_backward(m := linear(impl, weight), grad_output, Grad("x", x), module=m),
         judge=matches("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- Embedding ---------------------------------------------------------------------------
@@ -182,7 +183,7 @@ CASES: list[Case] = [
     Case(
         "embedding", "backward",  # ids repeat: their gradients must add up in the same row
         inputs=lambda g: {"token_ids": randint(g, 9, *BATCH), "weight": randn(g, VOCAB, D_EMB), "grad_output": randn(g, *BATCH, D_EMB)},
-        run=lambda impl, token_ids, weight, grad_output: forward_backward(m := embedding(impl, weight), grad_output, {}, module=m, token_ids=token_ids),
+        run=lambda impl, token_ids, weight, grad_output: forward_backward(m := embedding(impl, weight), grad_output, token_ids, module=m),
         judge=matches("weight.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- RMSNorm -----------------------------------------------------------------------------
@@ -209,7 +210,7 @@ CASES: list[Case] = [
     Case(
         "rmsnorm", "backward",
         inputs=lambda g: {"x": randn(g, *BATCH, D_MODEL), "weight": 1 + randn(g, D_MODEL, scale=0.5), "grad_output": randn(g, *BATCH, D_MODEL)},
-        run=lambda impl, x, weight, grad_output: forward_backward(m := rmsnorm(impl, weight), grad_output, {"x": x}, module=m),
+        run=lambda impl, x, weight, grad_output: forward_backward(m := rmsnorm(impl, weight), grad_output, Grad("x", x), module=m),
         judge=matches("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD),
     ),
     Case(
@@ -234,7 +235,7 @@ CASES: list[Case] = [
     Case(
         "silu", "backward",
         inputs=lambda g: {"x": randn(g, *BATCH, D_MODEL, scale=4), "grad_output": randn(g, *BATCH, D_MODEL)},
-        run=lambda impl, x, grad_output: forward_backward(api(impl, "silu"), grad_output, {"x": x}),
+        run=lambda impl, x, grad_output: forward_backward(api(impl, "silu"), grad_output, Grad("x", x)),
         judge=matches("x.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- SwiGLU ------------------------------------------------------------------------------
@@ -259,32 +260,32 @@ CASES: list[Case] = [
     Case(
         "swiglu", "backward",
         inputs=lambda g: {"x": randn(g, *BATCH, D_SWIGLU), **swiglu_weights(g), "grad_output": randn(g, *BATCH, D_SWIGLU)},
-        run=lambda impl, x, w1, w2, w3, grad_output: forward_backward(m := swiglu(impl, w1, w2, w3), grad_output, {"x": x}, module=m),
+        run=lambda impl, x, w1, w2, w3, grad_output: forward_backward(m := swiglu(impl, w1, w2, w3), grad_output, Grad("x", x), module=m),
         judge=matches("x.grad", "w1.weight.grad", "w2.weight.grad", "w3.weight.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- softmax -----------------------------------------------------------------------------
     Case(
         "softmax", "last_dim",
         inputs=lambda g: {"x": randn(g, *BATCH, 11, scale=3)},
-        run=lambda impl, x: {"output": api(impl, "softmax")(x, dim=-1)},
+        run=lambda impl, x: {"output": api(impl, "softmax")(x, -1)},
         judge=matches("output", tol=FP32),
     ),
     Case(
         "softmax", "middle_dim",
         inputs=lambda g: {"x": randn(g, *BATCH, 11, scale=3)},
-        run=lambda impl, x: {"output": api(impl, "softmax")(x, dim=1)},
+        run=lambda impl, x: {"output": api(impl, "softmax")(x, 1)},
         judge=matches("output", tol=FP32),
     ),
     Case(
         "softmax", "large_inputs",  # exp(1000) overflows: subtract the max first
         inputs=lambda g: {"x": randn(g, *BATCH, 11, scale=30) + 1000},
-        run=lambda impl, x: {"output": api(impl, "softmax")(x, dim=-1)},
+        run=lambda impl, x: {"output": api(impl, "softmax")(x, -1)},
         judge=matches("output", tol=LARGE_INPUTS),
     ),
     Case(
         "softmax", "backward",
         inputs=lambda g: {"x": randn(g, *BATCH, 11, scale=3), "grad_output": randn(g, *BATCH, 11)},
-        run=lambda impl, x, grad_output: forward_backward(api(impl, "softmax"), grad_output, {"x": x}, dim=-1),
+        run=lambda impl, x, grad_output: forward_backward(api(impl, "softmax"), grad_output, Grad("x", x), -1),
         judge=matches("x.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- scaled dot-product attention ------------------------------------------------------------
@@ -297,14 +298,14 @@ CASES: list[Case] = [
     Case(
         "attention", "mask",  # a (n_q, n_k) mask broadcast over the batch dims
         inputs=lambda g: {**attention_inputs(g), "mask": random_mask(g)},
-        run=lambda impl, q, k, v, mask: {"output": api(impl, "scaled_dot_product_attention")(q, k, v, mask=mask)},
+        run=lambda impl, q, k, v, mask: {"output": api(impl, "scaled_dot_product_attention")(q, k, v, mask)},
         judge=matches("output", tol=FP32),
     ),
     Case(
         "attention", "masked_weights_are_zero",  # with v = identity, the output is the weight matrix
         inputs=lambda g: {"q": randn(g, 2, 2, 5, 16), "k": randn(g, 2, 2, 9, 16), "mask": random_mask(g)},
         run=lambda impl, q, k, mask: {
-            "weights": api(impl, "scaled_dot_product_attention")(q, k, torch.eye(9, dtype=q.dtype).expand(2, 2, 9, 9), mask=mask),
+            "weights": api(impl, "scaled_dot_product_attention")(q, k, torch.eye(9, dtype=q.dtype).expand(2, 2, 9, 9), mask),
             "mask": mask,
         },
         judge=masked_weights_are_zero,
@@ -313,8 +314,8 @@ CASES: list[Case] = [
         "attention", "causal_no_leak",
         inputs=causal_inputs,
         run=lambda impl, q, k, v, k_future_changed, v_future_changed: {
-            "output": api(impl, "scaled_dot_product_attention")(q, k, v, mask=causal_mask()),
-            "output_future_changed": api(impl, "scaled_dot_product_attention")(q, k_future_changed, v_future_changed, mask=causal_mask()),
+            "output": api(impl, "scaled_dot_product_attention")(q, k, v, causal_mask()),
+            "output_future_changed": api(impl, "scaled_dot_product_attention")(q, k_future_changed, v_future_changed, causal_mask()),
         },
         judge=no_future_leak,
     ),
@@ -322,7 +323,7 @@ CASES: list[Case] = [
         "attention", "backward",
         inputs=lambda g: {**attention_inputs(g), "mask": random_mask(g), "grad_output": randn(g, 2, 2, 5, 12)},
         run=lambda impl, q, k, v, mask, grad_output: forward_backward(
-            api(impl, "scaled_dot_product_attention"), grad_output, {"q": q, "k": k, "v": v}, mask=mask),
+            api(impl, "scaled_dot_product_attention"), grad_output, Grad("q", q), Grad("k", k), Grad("v", v), mask),
         judge=matches("q.grad", "k.grad", "v.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- cross-entropy -----------------------------------------------------------------------
@@ -348,7 +349,7 @@ CASES: list[Case] = [
         "cross_entropy", "backward",
         inputs=lambda g: {"logits": randn(g, *BATCH, 11, scale=2), "targets": randint(g, 11, *BATCH), "grad_output": torch.tensor(1.0)},
         run=lambda impl, logits, targets, grad_output: forward_backward(
-            api(impl, "cross_entropy"), grad_output, {"logits": logits}, targets=targets),
+            api(impl, "cross_entropy"), grad_output, Grad("logits", logits), targets),
         judge=matches("logits.grad", tol=FP32, none_means=NO_GRAD),
     ),
 ]

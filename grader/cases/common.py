@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import torch
@@ -64,12 +65,21 @@ def parameter_summary(module: Any) -> dict[str, Any]:
     return {"module": "Module", "parameters": params, "plain_tensors": plain}
 
 
-def forward_backward(
-    fn: Callable[..., Any], grad_output: Tensor, wrt: dict[str, Tensor], module: nn.Module | None = None, **constants: Any
-) -> Outputs:
-    """Gradients of <fn(**wrt, **constants), grad_output> with respect to `wrt` and the module's parameters."""
-    leaves = {k: v.detach().clone().requires_grad_(True) for k, v in wrt.items()}
-    y = expect_tensor("output", fn(**leaves, **constants))
+@dataclass(frozen=True)
+class Grad:
+    """An argument to differentiate with respect to; its gradient comes back as `<name>.grad`."""
+
+    name: str
+    value: Tensor
+
+
+def forward_backward(fn: Callable[..., Any], grad_output: Tensor, *args: Any, module: nn.Module | None = None) -> Outputs:
+    """Gradients of <fn(*args), grad_output> with respect to the `Grad` arguments and the module's parameters.
+
+    Every argument is passed positionally, in the documented order, so the learner may name them as they like.
+    """
+    leaves = {a.name: a.value.detach().clone().requires_grad_(True) for a in args if isinstance(a, Grad)}
+    y = expect_tensor("output", fn(*(leaves[a.name] if isinstance(a, Grad) else a for a in args)))
     expect_shape_dtype("output", y, tuple(grad_output.shape), None)
     if y.grad_fn is None:
         raise CaseFailed(

@@ -11,7 +11,7 @@ import torch
 
 from ..case import Case, CaseFailed
 from ..checks import Tol, all_of, expect_close, expect_tensor, matches
-from .common import FP16, FP32, NO_GRAD, api, forward_backward, load_weights, randint, randn
+from .common import FP16, FP32, NO_GRAD, Grad, api, forward_backward, load_weights, randint, randn
 
 # Whole blocks and models sum many float32 products; still a tight bound for float32.
 DEEP = Tol(rtol=1e-4, atol=1e-5)
@@ -280,7 +280,7 @@ CASES: list[Case] = [
         "layernorm", "backward",
         inputs=lambda g: {"x": randn(g, 3, 5, 40), "weight": 1 + randn(g, 40, scale=0.5), "bias": randn(g, 40, scale=0.5), "grad_output": randn(g, 3, 5, 40)},
         run=lambda impl, x, weight, bias, grad_output: forward_backward(
-            m := load_weights(api(impl, "LayerNorm")(40), "LayerNorm", {"weight": weight, "bias": bias}), grad_output, {"x": x}, module=m),
+            m := load_weights(api(impl, "LayerNorm")(40), "LayerNorm", {"weight": weight, "bias": bias}), grad_output, Grad("x", x), module=m),
         judge=matches("x.grad", "weight.grad", "bias.grad", tol=FP32, none_means=NO_GRAD),
     ),
     Case(
@@ -299,7 +299,7 @@ CASES: list[Case] = [
     Case(
         "gelu", "backward",
         inputs=lambda g: {"x": randn(g, 3, 5, 40, scale=3), "grad_output": randn(g, 3, 5, 40)},
-        run=lambda impl, x, grad_output: forward_backward(api(impl, "gelu"), grad_output, {"x": x}),
+        run=lambda impl, x, grad_output: forward_backward(api(impl, "gelu"), grad_output, Grad("x", x)),
         judge=matches("x.grad", tol=FP32, none_means=NO_GRAD),
     ),
     Case(
@@ -323,7 +323,7 @@ CASES: list[Case] = [
                           "grad_output": randn(g, 3, 5, 24)},
         run=lambda impl, x, grad_output, **w: {
             "output": (m := load_weights(api(impl, "GeluMLP")(24, 56, dtype=x.dtype), "GeluMLP", unprefixed("w.", w)))(x),
-            **forward_backward(m, grad_output, {"x": x}, module=m),
+            **forward_backward(m, grad_output, Grad("x", x), module=m),
         },
         judge=matches("output", "x.grad", "w1.weight.grad", "w1.bias.grad", "w2.weight.grad", "w2.bias.grad", tol=FP32, none_means=NO_GRAD),
     ),
@@ -402,7 +402,7 @@ CASES: list[Case] = [
         "multihead_attention", "backward",
         inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), **attention_weights(g, bias=True), "grad_output": randn(g, 2, T, D_MODEL)},
         run=lambda impl, x, grad_output, **w: only(
-            ATTENTION_GRADS, forward_backward(m := attention(impl, w, bias=True), grad_output, {"x": x}, module=m)),
+            ATTENTION_GRADS, forward_backward(m := attention(impl, w, bias=True), grad_output, Grad("x", x), module=m)),
         judge=matches(*ATTENTION_GRADS, tol=FP32, none_means=NO_GRAD),
     ),
     # -- the transformer block ------------------------------------------------------------------------
@@ -424,7 +424,7 @@ CASES: list[Case] = [
         "transformer_block", "backward",
         inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), **prefixed("w.", random_weights(g, block_shapes("", "gpt", D_MODEL, D_FF))), "grad_output": randn(g, 2, T, D_MODEL)},
         run=lambda impl, x, grad_output, **w: only(
-            BLOCK_GRADS, forward_backward(m := block(impl, "gpt", unprefixed("w.", w)), grad_output, {"x": x}, module=m)),
+            BLOCK_GRADS, forward_backward(m := block(impl, "gpt", unprefixed("w.", w)), grad_output, Grad("x", x), module=m)),
         judge=matches(*BLOCK_GRADS, tol=DEEP, none_means=NO_GRAD),
     ),
     # -- the language model ---------------------------------------------------------------------------
