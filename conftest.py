@@ -9,7 +9,7 @@ import pytest
 
 from grader.cases import cases_of
 from course.packages import ImplNotFound, load, resolve
-from grader.inprocess import run_cases
+from grader.in_process import run_cases
 from course.parts import PARTS
 
 

@@ -1,4 +1,4 @@
-"""What a case is, and what running one can come to."""
+"""What a case is, what running the learner's code on it gives (an Execution), and its verdict (a Result)."""
 
 from __future__ import annotations
 
@@ -36,16 +36,33 @@ class Case:
     weight: float = 1.0
     reference: bool = True
     reference_in_float64: bool = True
-    check_inputs_unchanged: bool = True
     timeout: float = 20.0
     seed: int = 0  # torch.manual_seed before `run`, for cases that build modules with random init
-    resemblance: Any = None  # a checks.Tol: how close a failing output must be to a known mistake's to be named (hints.py)
+    resemblance: Any = None  # a checks.Tol: how close a failing output must be to a known mistake's to be named
     signatures: bool = True  # False where outputs vary from run to run: no mistake is named by its output here
-    doc: str = field(default="", compare=False)
 
     @property
     def id(self) -> str:
         return f"{self.part}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What running the learner's code on one case gave, as plain data that can cross a process boundary.
+
+    status is None when `run` returned: `outputs` then holds what it returned. Otherwise the case stopped
+    (not_implemented, failed, error, timeout) and `message` says why.
+    """
+
+    status: Status | None
+    message: str = ""
+    outputs: Outputs = field(default_factory=dict)
+    raised_in: str | None = None  # for not_implemented: the public name whose stub raised
+    modified_inputs: tuple[str, ...] = ()  # inputs the learner's code changed in place
+
+    @property
+    def ran(self) -> bool:
+        return self.status is None
 
 
 @dataclass
@@ -58,4 +75,4 @@ class Result:
     blocked_by: tuple[str, ...] = ()
     whole_package: bool = False  # the package itself failed (e.g. could not be imported): no part is to blame
     raised_in: str | None = None  # for not_implemented: the public name whose stub raised
-    hints: tuple[str, ...] = ()  # ids of the known mistakes (grader/mistakes.py) the failing output matches
+    hints: tuple[str, ...] = ()  # ids of the known mistakes (grader/mistakes) the failing output matches

@@ -12,7 +12,7 @@ from typing import Any, Callable
 import torch
 
 from .case import CaseFailed, Outputs
-from .protocol import NotATensor
+from .values import NotATensor
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,11 @@ class Expected:
 
     value: torch.Tensor
     dtype: torch.dtype
+
+
+def as_expected(values: dict[str, Any], dtypes: dict[str, torch.dtype]) -> dict[str, Any]:
+    """Reference outputs for judging: tensors wrapped with the dtype the learner's must have."""
+    return {k: Expected(v, dtypes.get(k, v.dtype)) if isinstance(v, torch.Tensor) else v for k, v in values.items()}
 
 
 def shape_str(t: torch.Tensor) -> str:
@@ -125,7 +130,7 @@ def expect_close(name: str, actual: Any, expected: Expected, tol: Tol, *, none_m
 Judge = Callable[[Outputs, Outputs], None]
 
 
-def matches(*names: str, tol: Tol, none_means: str = "") -> Judge:
+def close(*names: str, tol: Tol, none_means: str = "") -> Judge:
     """Judge: each named output matches the reference's within `tol`."""
 
     def judge(out: Outputs, expected: Outputs) -> None:

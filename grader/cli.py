@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .channel import Worker
+from .worker.process import Worker
 from course.packages import ImplNotFound, resolve
 from course.parts import PARTS, with_prerequisites
 
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from .cases import CASES
     from .report import as_gradescope, as_json, render
-    from .runner import run_cases
+    from .in_worker import run_cases
     from .scoring import tally
 
     # A part's prerequisites are graded too (not shown), to tell when they are what blocks it.

@@ -23,7 +23,7 @@ from safetensors.torch import load as load_tensors
 from course import REPO_ROOT
 
 from .case import Case
-from .execute import as_expected
+from .checks import as_expected
 
 FIXTURES_DIR = Path(os.environ.get("GRADER_FIXTURES", REPO_ROOT / "fixtures"))
 MANIFEST = "manifest.json"

@@ -2,7 +2,8 @@
 
 A mistake's signature in a case is where its outputs differ from the reference's: for a
 tensor, its shape and dtype and its values at the few positions that differ most; for plain
-data, the fields that differ; for a crash, the exception's type. tools/make_fixtures.py stores
+data, the fields that differ; for a crash, the exception's type; for code that writes to its
+inputs, their names. tools/make_fixtures.py stores
 one per (case, mistake) in the part's fixture file, for the mistakes of grader/mistakes.py.
 A learner's failing output that matches a signature (within the case's `resemblance`
 tolerance) gets that mistake's hint, which leads its message wherever it is shown.
@@ -15,11 +16,11 @@ from typing import Any
 
 import torch
 
-from .case import Case, Outputs, Result
-from .checks import Tol
+from .case import Case, Execution, Outputs, Result
+from .checks import Tol, dtype_str
 from .fixtures import signatures_for
 from .mistakes import MISTAKES_BY_ID, lead
-from .protocol import NotATensor
+from .values import NotATensor
 
 POSITIONS = 6  # values kept per tensor: the positions where the mistake is furthest from the reference
 RESEMBLANCE = Tol(rtol=1e-3, atol=1e-5)  # float32 arithmetic against a float64 reference, with room to spare
@@ -62,7 +63,7 @@ def signature(mistaken: Outputs, reference: Outputs, tol: Tol, dtypes: dict, ref
         if not isinstance(value, torch.Tensor):
             continue
         ref, dtype = reference.get(name), dtypes[name]
-        spec = {"shape": list(value.shape), "dtype": str(dtype).removeprefix("torch.")}
+        spec = {"shape": list(value.shape), "dtype": dtype_str(dtype)}
         if isinstance(ref, torch.Tensor) and ref.shape == value.shape:
             far = _far(value, ref, tol).flatten()
             positions = far.argsort(descending=True)[:POSITIONS]
@@ -76,21 +77,33 @@ def signature(mistaken: Outputs, reference: Outputs, tol: Tol, dtypes: dict, ref
     return meta
 
 
-def stopped_signature(status: str | None, message: str) -> dict:
-    """A mistake that stops the case: the exception's type for a crash, else the check's own message."""
-    return {"error": message.split(":", 1)[0].strip()} if status == "error" else {"message": message}
+def execution_signature(execution: Execution) -> dict | None:
+    """A mistake known by how it stopped or what it did rather than by its outputs, else None.
+
+    A crash is known by the exception's type, a failed check by its message, and code that writes to
+    its inputs by their names.
+    """
+    if execution.status == "error":
+        return {"error": execution.message.split(":", 1)[0].strip()}
+    if not execution.ran:
+        return {"message": execution.message}
+    if execution.modified_inputs:
+        return {"modified_inputs": list(execution.modified_inputs)}
+    return None
 
 
-def matches(outputs: Outputs, status: str, message: str, meta: dict, tol: Tol) -> bool:
-    if "error" in meta or "message" in meta:
-        return stopped_signature(status, message) == meta
-    if status != "failed" or not (meta["tensors"] or meta["plain"]):
+def fits_signature(execution: Execution, result: Result, meta: dict, tol: Tol) -> bool:
+    """Whether a failing Execution is what the known mistake of this signature gives."""
+    if meta.keys() & {"error", "message", "modified_inputs"}:
+        return execution_signature(execution) == meta
+    if result.status != "failed" or not (meta["tensors"] or meta["plain"]):
         return False
+    outputs = execution.outputs
     for name, spec in meta["tensors"].items():
         value = outputs.get(name)
         if not isinstance(value, torch.Tensor) or list(value.shape) != spec["shape"]:
             return False
-        if str(value.dtype).removeprefix("torch.") != spec["dtype"]:
+        if dtype_str(value.dtype) != spec["dtype"]:
             return False
         if "positions" in spec:
             yours = value.flatten()[torch.tensor(spec["positions"], dtype=torch.long)]
@@ -100,14 +113,14 @@ def matches(outputs: Outputs, status: str, message: str, meta: dict, tol: Tol) -
     return all(k in flat and _same_plain(flat[k], v) for k, v in meta["plain"].items())
 
 
-def name_the_mistake(result: Result, outputs: Outputs) -> Result:
-    """Give a failing result the ids of the known mistakes whose signatures its output matches."""
+def name_the_mistake(result: Result, execution: Execution) -> Result:
+    """Give a failing result the ids of the known mistakes whose signatures its Execution matches."""
     if result.status not in ("failed", "error"):
         return result
     case: Case = result.case
     result.hints = tuple(
         mistake_id for mistake_id, meta in signatures_for(case).items()
-        if mistake_id in MISTAKES_BY_ID and matches(outputs, result.status, result.message, meta, resemblance(case))
+        if mistake_id in MISTAKES_BY_ID and fits_signature(execution, result, meta, resemblance(case))
     )
     return result
 

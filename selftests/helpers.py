@@ -10,7 +10,7 @@ from types import ModuleType
 
 from grader.cases import CASES
 from course.packages import load
-from grader.inprocess import run_cases
+from grader.in_process import run_cases
 from course.parts import PARTS, with_prerequisites
 from grader.scoring import PartScore, tally
 from course import REPO_ROOT as ROOT

@@ -9,7 +9,7 @@ import torch
 from grader.case import CaseFailed
 from grader.cases import CASES_BY_ID
 from grader.checks import Expected, Tol, expect_close
-from grader.inprocess import run_case
+from grader.in_process import run_case
 
 from course.parts import PARTS
 

@@ -7,7 +7,7 @@ import pytest
 
 from grader import fixtures
 from grader.cases import CASES_BY_ID
-from grader.inprocess import run_case
+from grader.in_process import run_case
 from tools import make_docs, make_stubs
 
 from .helpers import ROOT, SOLUTIONS

@@ -7,7 +7,7 @@ import pytest
 
 from grader.cases import cases_of
 from grader.hints import explained
-from grader.inprocess import run_case
+from grader.in_process import run_case
 from course.parts import PARTS
 from grader.scoring import mark_blocked
 

@@ -20,33 +20,33 @@ from collections import defaultdict
 import torch
 from safetensors.torch import save
 
-from grader.case import Case
-from grader.cases import CASES
-from grader.execute import as_expected, execute, judge
-from grader.fixtures import FIXTURES_DIR, MANIFEST, sha256
-from grader.hints import resemblance, signature, stopped_signature
 from course.packages import load
+from grader.case import Case, Execution
+from grader.cases import CASES
+from grader.checks import as_expected, dtype_str
+from grader.fixtures import FIXTURES_DIR, MANIFEST, sha256
+from grader.hints import execution_signature, resemblance, signature
 from grader.mistakes import MISTAKES_BY_ID
-from grader.protocol import decode, encode
+from grader.pipeline import execute, judged
+from grader.values import as_plain
 
 
 def to_float64(values: dict) -> dict:
     return {k: v.double() if isinstance(v, torch.Tensor) and v.is_floating_point() else v for k, v in values.items()}
 
 
-def run(case: Case, impl, inputs: dict) -> tuple[str | None, str, dict]:
-    """(status, message, outputs) on the case's own inputs, as the judge receives them."""
+def run(case: Case, impl, inputs: dict) -> Execution:
+    """The Execution on the case's own inputs, as the judge receives it."""
     inputs = {k: v.clone() for k, v in inputs.items()}  # a mistake may write to them; the next run needs them intact
-    status, message, outputs = execute(case, impl, inputs)
-    return status, message, decode(*encode(outputs)) if status is None else {}
+    return as_plain(execute(case, impl, inputs))
 
 
 def stored_values(case: Case, impl, inputs: dict, native: dict) -> dict | None:
     """The outputs kept and compared against: from float64 inputs where the case says so (None if that fails)."""
     if not (case.reference and case.reference_in_float64):
         return native
-    status, _, outputs = run(case, impl, to_float64(inputs))
-    return outputs if status is None else None
+    execution = run(case, impl, to_float64(inputs))
+    return execution.outputs if execution.ran else None
 
 
 def dtypes(outputs: dict) -> dict:
@@ -55,14 +55,15 @@ def dtypes(outputs: dict) -> dict:
 
 def mistake_signature(case: Case, impl, inputs: dict, reference: dict, reference_dtypes: dict) -> dict | None:
     """Where a known mistake's outputs differ from the reference's, if the case catches it at all."""
-    status, message, native = run(case, impl, inputs)
-    if status is not None:
-        return stopped_signature(status, message)
+    execution = run(case, impl, inputs)
     expected = as_expected(reference, reference_dtypes) if case.reference else {}
-    if judge(case, native, expected)[0] == "passed":
+    if judged(case, execution, expected).status == "passed":
         return None
-    values = stored_values(case, impl, inputs, native) or native
-    return signature(values, reference, resemblance(case), dtypes(native), reference_dtypes)
+    known_by_how_it_ran = execution_signature(execution)
+    if known_by_how_it_ran:
+        return known_by_how_it_ran
+    values = stored_values(case, impl, inputs, execution.outputs) or execution.outputs
+    return signature(values, reference, resemblance(case), dtypes(execution.outputs), reference_dtypes)
 
 
 def build(part: str, cases: list[Case], reference, mistakes: dict, salt: str = "") -> bytes:
@@ -71,17 +72,17 @@ def build(part: str, cases: list[Case], reference, mistakes: dict, salt: str = "
         g = torch.Generator().manual_seed(zlib.crc32((salt + case.id).encode()))
         inputs = case.inputs(g) if case.inputs else {}
         tensors.update({f"{case.name}/in/{k}": v.clone().contiguous() for k, v in inputs.items()})
-        status, message, native = run(case, reference, inputs)
-        values = stored_values(case, reference, inputs, native) if status is None else None
+        execution = run(case, reference, inputs)
+        values = stored_values(case, reference, inputs, execution.outputs) if execution.ran else None
         if values is None:
-            sys.exit(f"the reference fails {case.id}: {status or 'in float64'}: {message}")
-        native_dtypes = dtypes(native)
+            sys.exit(f"the reference fails {case.id}: {execution.status or 'in float64'}: {execution.message}")
+        native_dtypes = dtypes(execution.outputs)
         if case.reference:
             for name, value in values.items():
                 key = f"{case.name}/out/{name}"
                 if isinstance(value, torch.Tensor):
                     tensors[key] = value.detach().clone().contiguous()
-                    meta[key] = {"dtype": str(native_dtypes[name]).removeprefix("torch.")}
+                    meta[key] = {"dtype": dtype_str(native_dtypes[name])}
                 else:
                     meta[key] = {"value": value}
         for mistake_id, impl in mistakes.items() if case.signatures else ():

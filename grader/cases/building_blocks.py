@@ -11,7 +11,7 @@ import math
 import torch
 
 from ..case import Case, CaseFailed
-from ..checks import Tol, all_of, expect_close, expect_tensor, matches
+from ..checks import Tol, all_of, close, expect_close, expect_tensor
 from .common import (
     BF16,
     FP16,
@@ -163,13 +163,13 @@ CASES: list[Case] = [
         "linear", "forward",
         inputs=lambda g: {"x": randn(g, *BATCH, D_IN), "weight": randn(g, D_OUT, D_IN, scale=0.2)},
         run=lambda impl, x, weight: {"output": linear(impl, weight)(x)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "linear", "backward",
         inputs=lambda g: {"x": randn(g, *BATCH, D_IN), "weight": randn(g, D_OUT, D_IN, scale=0.2), "grad_output": randn(g, *BATCH, D_OUT)},
         run=lambda impl, x, weight, grad_output: forward_backward(m := linear(impl, weight), grad_output, Grad("x", x), module=m),
-        judge=matches("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD),
+        judge=close("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- Embedding ---------------------------------------------------------------------------
     parameters_case("embedding", "Embedding", (VOCAB, D_EMB), (VOCAB, D_EMB), small=((7, 3), (7, 3))),
@@ -178,13 +178,13 @@ CASES: list[Case] = [
         "embedding", "forward",
         inputs=lambda g: {"token_ids": randint(g, VOCAB, 3, 4, 6), "weight": randn(g, VOCAB, D_EMB)},
         run=lambda impl, token_ids, weight: {"output": embedding(impl, weight)(token_ids)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "embedding", "backward",  # ids repeat: their gradients must add up in the same row
         inputs=lambda g: {"token_ids": randint(g, 9, *BATCH), "weight": randn(g, VOCAB, D_EMB), "grad_output": randn(g, *BATCH, D_EMB)},
         run=lambda impl, token_ids, weight, grad_output: forward_backward(m := embedding(impl, weight), grad_output, token_ids, module=m),
-        judge=matches("weight.grad", tol=FP32, none_means=NO_GRAD),
+        judge=close("weight.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- RMSNorm -----------------------------------------------------------------------------
     Case(
@@ -205,38 +205,38 @@ CASES: list[Case] = [
         "rmsnorm", "forward",  # rows from rms 1e-3 to 1e2: eps must sit inside the square root
         inputs=lambda g: {"x": rows_at_many_scales(g), "weight": 1 + randn(g, D_MODEL, scale=0.5)},
         run=lambda impl, x, weight: {"output": rmsnorm(impl, weight)(x)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "rmsnorm", "backward",
         inputs=lambda g: {"x": randn(g, *BATCH, D_MODEL), "weight": 1 + randn(g, D_MODEL, scale=0.5), "grad_output": randn(g, *BATCH, D_MODEL)},
         run=lambda impl, x, weight, grad_output: forward_backward(m := rmsnorm(impl, weight), grad_output, Grad("x", x), module=m),
-        judge=matches("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD),
+        judge=close("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD),
     ),
     Case(
         "rmsnorm", "float16",  # values ~300: squaring them overflows float16 (max 65504)
         inputs=lambda g: {"x": randn(g, *BATCH, D_MODEL, scale=100).half(), "weight": 1 + randn(g, D_MODEL, scale=0.5)},
         run=lambda impl, x, weight: {"output": rmsnorm(impl, weight)(x)},
-        judge=matches("output", tol=FP16),
+        judge=close("output", tol=FP16),
     ),
     Case(
         "rmsnorm", "bfloat16",
         inputs=lambda g: {"x": randn(g, *BATCH, D_MODEL, scale=50).bfloat16(), "weight": 1 + randn(g, D_MODEL, scale=0.5)},
         run=lambda impl, x, weight: {"output": rmsnorm(impl, weight)(x)},
-        judge=matches("output", tol=BF16),
+        judge=close("output", tol=BF16),
     ),
     # -- SiLU --------------------------------------------------------------------------------
     Case(
         "silu", "forward",
         inputs=lambda g: {"x": randn(g, *BATCH, D_MODEL, scale=4)},
         run=lambda impl, x: {"output": api(impl, "silu")(x)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "silu", "backward",
         inputs=lambda g: {"x": randn(g, *BATCH, D_MODEL, scale=4), "grad_output": randn(g, *BATCH, D_MODEL)},
         run=lambda impl, x, grad_output: forward_backward(api(impl, "silu"), grad_output, Grad("x", x)),
-        judge=matches("x.grad", tol=FP32, none_means=NO_GRAD),
+        judge=close("x.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- SwiGLU ------------------------------------------------------------------------------
     Case(
@@ -255,51 +255,51 @@ CASES: list[Case] = [
         "swiglu", "forward",
         inputs=lambda g: {"x": randn(g, *BATCH, D_SWIGLU), **swiglu_weights(g)},
         run=lambda impl, x, w1, w2, w3: {"output": swiglu(impl, w1, w2, w3)(x)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "swiglu", "backward",
         inputs=lambda g: {"x": randn(g, *BATCH, D_SWIGLU), **swiglu_weights(g), "grad_output": randn(g, *BATCH, D_SWIGLU)},
         run=lambda impl, x, w1, w2, w3, grad_output: forward_backward(m := swiglu(impl, w1, w2, w3), grad_output, Grad("x", x), module=m),
-        judge=matches("x.grad", "w1.weight.grad", "w2.weight.grad", "w3.weight.grad", tol=FP32, none_means=NO_GRAD),
+        judge=close("x.grad", "w1.weight.grad", "w2.weight.grad", "w3.weight.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- softmax -----------------------------------------------------------------------------
     Case(
         "softmax", "last_dim",
         inputs=lambda g: {"x": randn(g, *BATCH, 11, scale=3)},
         run=lambda impl, x: {"output": api(impl, "softmax")(x, -1)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "softmax", "middle_dim",
         inputs=lambda g: {"x": randn(g, *BATCH, 11, scale=3)},
         run=lambda impl, x: {"output": api(impl, "softmax")(x, 1)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "softmax", "large_inputs",  # exp(1000) overflows: subtract the max first
         inputs=lambda g: {"x": randn(g, *BATCH, 11, scale=30) + 1000},
         run=lambda impl, x: {"output": api(impl, "softmax")(x, -1)},
-        judge=matches("output", tol=LARGE_INPUTS),
+        judge=close("output", tol=LARGE_INPUTS),
     ),
     Case(
         "softmax", "backward",
         inputs=lambda g: {"x": randn(g, *BATCH, 11, scale=3), "grad_output": randn(g, *BATCH, 11)},
         run=lambda impl, x, grad_output: forward_backward(api(impl, "softmax"), grad_output, Grad("x", x), -1),
-        judge=matches("x.grad", tol=FP32, none_means=NO_GRAD),
+        judge=close("x.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- scaled dot-product attention ------------------------------------------------------------
     Case(
         "attention", "no_mask",  # n_q != n_k, d_k != d_v, two batch dims
         inputs=attention_inputs,
         run=lambda impl, q, k, v: {"output": api(impl, "scaled_dot_product_attention")(q, k, v)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "attention", "mask",  # a (n_q, n_k) mask broadcast over the batch dims
         inputs=lambda g: {**attention_inputs(g), "mask": random_mask(g)},
         run=lambda impl, q, k, v, mask: {"output": api(impl, "scaled_dot_product_attention")(q, k, v, mask)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "attention", "masked_weights_are_zero",  # with v = identity, the output is the weight matrix
@@ -324,32 +324,32 @@ CASES: list[Case] = [
         inputs=lambda g: {**attention_inputs(g), "mask": random_mask(g), "grad_output": randn(g, 2, 2, 5, 12)},
         run=lambda impl, q, k, v, mask, grad_output: forward_backward(
             api(impl, "scaled_dot_product_attention"), grad_output, Grad("q", q), Grad("k", k), Grad("v", v), mask),
-        judge=matches("q.grad", "k.grad", "v.grad", tol=FP32, none_means=NO_GRAD),
+        judge=close("q.grad", "k.grad", "v.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- cross-entropy -----------------------------------------------------------------------
     Case(
         "cross_entropy", "forward",  # (B, T, V) logits: the mean runs over B and T
         inputs=lambda g: {"logits": randn(g, *BATCH, 11, scale=2), "targets": randint(g, 11, *BATCH)},
         run=lambda impl, logits, targets: {"loss": api(impl, "cross_entropy")(logits, targets)},
-        judge=matches("loss", tol=FP32),
+        judge=close("loss", tol=FP32),
     ),
     Case(
         "cross_entropy", "two_dims",
         inputs=lambda g: {"logits": randn(g, 6, 11, scale=2), "targets": randint(g, 11, 6)},
         run=lambda impl, logits, targets: {"loss": api(impl, "cross_entropy")(logits, targets)},
-        judge=matches("loss", tol=FP32),
+        judge=close("loss", tol=FP32),
     ),
     Case(
         "cross_entropy", "large_logits",
         inputs=lambda g: {"logits": randn(g, *BATCH, 11, scale=30) + 1000, "targets": randint(g, 11, *BATCH)},
         run=lambda impl, logits, targets: {"loss": api(impl, "cross_entropy")(logits, targets)},
-        judge=matches("loss", tol=LARGE_INPUTS),
+        judge=close("loss", tol=LARGE_INPUTS),
     ),
     Case(
         "cross_entropy", "backward",
         inputs=lambda g: {"logits": randn(g, *BATCH, 11, scale=2), "targets": randint(g, 11, *BATCH), "grad_output": torch.tensor(1.0)},
         run=lambda impl, logits, targets, grad_output: forward_backward(
             api(impl, "cross_entropy"), grad_output, Grad("logits", logits), targets),
-        judge=matches("logits.grad", tol=FP32, none_means=NO_GRAD),
+        judge=close("logits.grad", tol=FP32, none_means=NO_GRAD),
     ),
 ]

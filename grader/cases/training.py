@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from ..case import Case, CaseFailed
-from ..checks import Tol, expect_close, expect_tensor, matches
+from ..checks import Tol, close, expect_close, expect_tensor
 from .common import FP32, api, randint, randn
 
 EXACT = Tol(rtol=0, atol=0)  # token ids: integers, equal or not
@@ -285,7 +285,7 @@ def clipped_like_torch(out, expected):
         raise CaseFailed("clip_grad_norm should return the total norm from before clipping (a 0-dim tensor); it returned None.")
     if not out.get("untouched_have_no_grad"):
         raise CaseFailed("parameters without a gradient (frozen, or unused) should be skipped, and their .grad left None.")
-    matches("a.grad", "b.grad", "c.grad", tol=FP32)(out, expected)
+    close("a.grad", "b.grad", "c.grad", tol=FP32)(out, expected)
     expect_close("norm", out["norm"].reshape(()), expected["norm"], FP32)
 
 
@@ -431,7 +431,7 @@ def crops_and_matches(out, expected):
         )
     if not out.get("inputs_are_suffixes"):
         raise CaseFailed("each call to the model should get the last (at most context_length) tokens of the sequence so far, once per new token.")
-    matches("tokens", tol=EXACT)(out, expected)
+    close("tokens", tol=EXACT)(out, expected)
 
 
 SAMPLES = 4000
@@ -539,7 +539,7 @@ CASES: list[Case] = [
         inputs=adamw_inputs,
         run=lambda impl, w, b, grad_w, grad_b: adamw_trajectory(
             impl, {"w": grad_w, "b": grad_b}, TWO_GROUPS, {"lr": 0.05, "weight_decay": 0.1}, {"w": w, "b": b}),
-        judge=matches("w", "b", tol=FP32), weight=2, resemblance=FP32,  # eps inside the sqrt is off by ~1e-4
+        judge=close("w", "b", tol=FP32), weight=2, resemblance=FP32,  # eps inside the sqrt is off by ~1e-4
     ),
     Case(
         "adamw", "skips_missing_gradients",  # b has no gradient at steps 0, 1 and 3: its t counts its own steps
@@ -547,7 +547,7 @@ CASES: list[Case] = [
         run=lambda impl, w, b, grad_w, grad_b: adamw_trajectory(
             impl, {"w": grad_w, "b": grad_b}, [{"params": ["w", "b"]}], {"lr": 0.05, "weight_decay": 0.2}, {"w": w, "b": b},
             skip={("b", 0), ("b", 1), ("b", 3)}),
-        judge=matches("w", "b", tol=FP32), resemblance=FP32,
+        judge=close("w", "b", tol=FP32), resemblance=FP32,
     ),
     Case(
         "adamw", "state_dict",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from ..case import Case, CaseFailed
-from ..checks import Tol, all_of, expect_close, expect_tensor, matches
+from ..checks import Tol, all_of, close, expect_close, expect_tensor
 from .common import FP16, FP32, NO_GRAD, Grad, api, forward_backward, load_weights, randint, randn
 
 # Whole blocks and models sum many float32 products; still a tight bound for float32.
@@ -267,47 +267,47 @@ CASES: list[Case] = [
             "no_bias": state_dict_summary(api(impl, "LayerNorm")(40, bias=False)),
             "values": torch.cat([t for t in api(impl, "LayerNorm")(40).state_dict().values()]),
         },
-        judge=all_of(same_state_dict("bias", "no_bias"), matches("values", tol=FP32)),
+        judge=all_of(same_state_dict("bias", "no_bias"), close("values", tol=FP32)),
     ),
     Case(
         "layernorm", "forward",  # rows with an offset and many scales
         inputs=lambda g: {"x": randn(g, 3, 5, 40) * 10 ** torch.empty(3, 5, 1).uniform_(-1, 2, generator=g) + 1,
                           "weight": 1 + randn(g, 40, scale=0.5), "bias": randn(g, 40, scale=0.5)},
         run=lambda impl, x, weight, bias: {"output": load_weights(api(impl, "LayerNorm")(40), "LayerNorm", {"weight": weight, "bias": bias})(x)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "layernorm", "backward",
         inputs=lambda g: {"x": randn(g, 3, 5, 40), "weight": 1 + randn(g, 40, scale=0.5), "bias": randn(g, 40, scale=0.5), "grad_output": randn(g, 3, 5, 40)},
         run=lambda impl, x, weight, bias, grad_output: forward_backward(
             m := load_weights(api(impl, "LayerNorm")(40), "LayerNorm", {"weight": weight, "bias": bias}), grad_output, Grad("x", x), module=m),
-        judge=matches("x.grad", "weight.grad", "bias.grad", tol=FP32, none_means=NO_GRAD),
+        judge=close("x.grad", "weight.grad", "bias.grad", tol=FP32, none_means=NO_GRAD),
     ),
     Case(
         "layernorm", "float16",
         inputs=lambda g: {"x": (randn(g, 3, 5, 40, scale=100) + 50).half(), "weight": 1 + randn(g, 40, scale=0.5), "bias": randn(g, 40, scale=0.5)},
         run=lambda impl, x, weight, bias: {"output": load_weights(api(impl, "LayerNorm")(40), "LayerNorm", {"weight": weight, "bias": bias})(x)},
-        judge=matches("output", tol=FP16),
+        judge=close("output", tol=FP16),
     ),
     # -- GELU, biases and the classic MLP ------------------------------------------------------
     Case(
         "gelu", "forward",  # the exact erf form; the tanh approximation is off by up to ~1e-3
         inputs=lambda g: {"x": randn(g, 3, 5, 40, scale=3)},
         run=lambda impl, x: {"output": api(impl, "gelu")(x)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "gelu", "backward",
         inputs=lambda g: {"x": randn(g, 3, 5, 40, scale=3), "grad_output": randn(g, 3, 5, 40)},
         run=lambda impl, x, grad_output: forward_backward(api(impl, "gelu"), grad_output, Grad("x", x)),
-        judge=matches("x.grad", tol=FP32, none_means=NO_GRAD),
+        judge=close("x.grad", tol=FP32, none_means=NO_GRAD),
     ),
     Case(
         "gelu", "biased_linear",
         inputs=lambda g: {"x": randn(g, 3, 5, 24), "weight": randn(g, 40, 24, scale=0.2), "bias": randn(g, 40)},
         run=lambda impl, x, weight, bias: {
             "output": load_weights(api(impl, "BiasedLinear")(24, 40, dtype=x.dtype), "BiasedLinear", {"weight": weight, "bias": bias})(x)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "gelu", "mlp_parameters",
@@ -325,7 +325,7 @@ CASES: list[Case] = [
             "output": (m := load_weights(api(impl, "GeluMLP")(24, 56, dtype=x.dtype), "GeluMLP", unprefixed("w.", w)))(x),
             **forward_backward(m, grad_output, Grad("x", x), module=m),
         },
-        judge=matches("output", "x.grad", "w1.weight.grad", "w1.bias.grad", "w2.weight.grad", "w2.bias.grad", tol=FP32, none_means=NO_GRAD),
+        judge=close("output", "x.grad", "w1.weight.grad", "w1.bias.grad", "w2.weight.grad", "w2.bias.grad", tol=FP32, none_means=NO_GRAD),
     ),
     # -- rotary positions --------------------------------------------------------------------------
     Case(
@@ -342,13 +342,13 @@ CASES: list[Case] = [
         "rope", "forward",  # positions per sequence, in any order
         inputs=lambda g: {"x": randn(g, 3, T, 16), "positions": randint(g, 32, 3, T)},
         run=lambda impl, x, positions: {"output": rope(impl, d_k=16, max_seq_len=32)(x, positions)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "rope", "broadcast_positions",  # x (B, heads, T, d_k) with one (T,) row of positions
         inputs=lambda g: {"x": randn(g, 2, 3, T, 16)},
         run=lambda impl, x: {"output": rope(impl, d_k=16, max_seq_len=32, theta=500.0)(x, torch.arange(5, 5 + T))},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "rope", "relative_positions",  # q·k after rotation depends only on the distance m - n
@@ -370,19 +370,19 @@ CASES: list[Case] = [
         "multihead_attention", "forward",  # 4 heads of 8: scale by sqrt(8), not sqrt(32)
         inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), **attention_weights(g, bias=True)},
         run=lambda impl, x, **w: {"output": attention(impl, w, bias=True)(x)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "multihead_attention", "rope",
         inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), **attention_weights(g)},
         run=lambda impl, x, **w: {"output": attention(impl, w, with_rope=True)(x)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "multihead_attention", "rope_positions",  # explicit (B, T) positions, shifted per sequence
         inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), "positions": torch.stack([torch.arange(T), torch.arange(4, 4 + T)]), **attention_weights(g)},
         run=lambda impl, x, positions, **w: {"output": attention(impl, w, with_rope=True)(x, positions)},
-        judge=matches("output", tol=FP32),
+        judge=close("output", tol=FP32),
     ),
     Case(
         "multihead_attention", "causal_no_leak",
@@ -403,7 +403,7 @@ CASES: list[Case] = [
         inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), **attention_weights(g, bias=True), "grad_output": randn(g, 2, T, D_MODEL)},
         run=lambda impl, x, grad_output, **w: only(
             ATTENTION_GRADS, forward_backward(m := attention(impl, w, bias=True), grad_output, Grad("x", x), module=m)),
-        judge=matches(*ATTENTION_GRADS, tol=FP32, none_means=NO_GRAD),
+        judge=close(*ATTENTION_GRADS, tol=FP32, none_means=NO_GRAD),
     ),
     # -- the transformer block ------------------------------------------------------------------------
     Case(
@@ -416,7 +416,7 @@ CASES: list[Case] = [
             "transformer_block", f"forward_{preset}",
             inputs=lambda g, preset=preset: {"x": randn(g, 2, T, D_MODEL), **prefixed("w.", random_weights(g, block_shapes("", preset, D_MODEL, D_FF)))},
             run=lambda impl, x, preset=preset, **w: {"output": block(impl, preset, unprefixed("w.", w))(x)},
-            judge=matches("output", tol=DEEP),
+            judge=close("output", tol=DEEP),
         )
         for preset in ("llama", "gpt")
     ),
@@ -425,7 +425,7 @@ CASES: list[Case] = [
         inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), **prefixed("w.", random_weights(g, block_shapes("", "gpt", D_MODEL, D_FF))), "grad_output": randn(g, 2, T, D_MODEL)},
         run=lambda impl, x, grad_output, **w: only(
             BLOCK_GRADS, forward_backward(m := block(impl, "gpt", unprefixed("w.", w)), grad_output, Grad("x", x), module=m)),
-        judge=matches(*BLOCK_GRADS, tol=DEEP, none_means=NO_GRAD),
+        judge=close(*BLOCK_GRADS, tol=DEEP, none_means=NO_GRAD),
     ),
     # -- the language model ---------------------------------------------------------------------------
     Case(
@@ -438,7 +438,7 @@ CASES: list[Case] = [
             "transformer_lm", f"forward_{preset}",  # T = 11 < context 16
             inputs=lambda g, preset=preset: {"idx": randint(g, LM["vocab_size"], 2, LM_T), **prefixed("w.", random_weights(g, lm_shapes(preset)))},
             run=lambda impl, idx, preset=preset, **w: {"logits": lm(impl, preset, unprefixed("w.", w))(idx)},
-            judge=matches("logits", tol=DEEP),
+            judge=close("logits", tol=DEEP),
         )
         for preset in ("llama", "gpt")
     ),
@@ -446,7 +446,7 @@ CASES: list[Case] = [
         "transformer_lm", "loss",  # model(idx, targets) -> (logits, loss)
         inputs=lambda g: {"idx": randint(g, LM["vocab_size"], 2, LM_T), "targets": randint(g, LM["vocab_size"], 2, LM_T), **prefixed("w.", random_weights(g, lm_shapes("gpt")))},
         run=lambda impl, idx, targets, **w: loss_of(lm(impl, "gpt", unprefixed("w.", w))(idx, targets)),
-        judge=matches("logits", "loss", tol=DEEP),
+        judge=close("logits", "loss", tol=DEEP),
     ),
     Case(
         "transformer_lm", "causal_no_leak",

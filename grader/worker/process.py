@@ -1,7 +1,7 @@
-"""The worker process and the pipe to it: length-prefixed messages, with deadlines.
+"""grade.py's side of the worker: start it, send it a case, wait for its reply with a deadline, end it.
 
 Kept free of torch so grade.py can start the worker before importing torch itself, and the
-two imports overlap. The learner's prints go to a log file, never into this channel.
+two imports overlap. The learner's prints go to a log file, never into the pipes.
 """
 
 from __future__ import annotations
@@ -10,55 +10,23 @@ import json
 import os
 import select
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-from typing import Any, BinaryIO
+from typing import Any
 
 from course import REPO_ROOT
 
-PREFIX = struct.Struct("<IQ")  # header length, payload length
-MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+from .wire import MAX_MESSAGE_BYTES, PREFIX, ProtocolError, pack
 
 
 class WorkerTimeout(Exception):
-    pass
+    """The worker did not answer within the deadline."""
 
 
 class WorkerDied(Exception):
-    pass
-
-
-class ProtocolError(Exception):
-    pass
-
-
-def pack(header: dict[str, Any], payload: bytes = b"") -> bytes:
-    head = json.dumps(header).encode()
-    return PREFIX.pack(len(head), len(payload)) + head + payload
-
-
-def write_message(stream: BinaryIO, header: dict[str, Any], payload: bytes = b"") -> None:
-    stream.write(pack(header, payload))
-    stream.flush()
-
-
-def _read_exact(stream: BinaryIO, n: int) -> bytes:
-    data = stream.read(n)
-    if len(data) < n:
-        raise ProtocolError("truncated message")
-    return data
-
-
-def read_message(stream: BinaryIO) -> tuple[dict[str, Any], bytes] | None:
-    """Blocking read of one message (the worker's side); None when the grader hangs up."""
-    prefix = stream.read(PREFIX.size)
-    if not prefix:
-        return None
-    head_len, payload_len = PREFIX.unpack(prefix + _read_exact(stream, PREFIX.size - len(prefix)))
-    return json.loads(_read_exact(stream, head_len)), _read_exact(stream, payload_len)
+    """The worker's end of a pipe closed: it exited or was killed."""
 
 
 class Worker:
@@ -69,7 +37,7 @@ class Worker:
         self._resp_r, resp_w = os.pipe()
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.worker", impl, str(req_r), str(resp_w)],
+            [sys.executable, "-m", "grader.worker.main", impl, str(req_r), str(resp_w)],
             pass_fds=(req_r, resp_w),
             stdin=subprocess.DEVNULL,
             stdout=self.log,

@@ -1,4 +1,5 @@
-"""grade.py's engine: feed each case to the worker, under a time limit, and judge the reply here.
+"""Run cases in a worker process: how grade.py grades. Each case is fed to the worker under a time
+limit, and its reply is judged here.
 
 Whatever the learner's code does (raise, exit, crash, loop, print), the worker's reply or its
 absence becomes one case's status, a fresh worker takes the remaining cases, and the score is
@@ -10,11 +11,11 @@ from __future__ import annotations
 from typing import Callable
 
 from .case import Case, Result
-from .channel import ProtocolError, Worker, WorkerDied, WorkerTimeout
-from .execute import judge
 from .fixtures import FixtureError, expected_for, inputs_for
-from .hints import name_the_mistake
-from .protocol import decode
+from .pipeline import verdict
+from .values import GarbledReply, decode_execution
+from .worker.process import Worker, WorkerDied, WorkerTimeout
+from .worker.wire import ProtocolError
 
 STARTUP_TIMEOUT = 120.0  # importing torch and the implementation, on a slow machine
 
@@ -79,20 +80,12 @@ def run_cases(
             record(Result(case, "error", "the process running your code sent back a garbled reply"))
             continue
 
-        status = header.get("status")
-        if status is None:
-            try:
-                outputs = decode(header, payload)
-            except Exception:
-                record(Result(case, "error", "the process running your code sent back unreadable outputs"))
-                continue
-            record(name_the_mistake(Result(case, *judge(case, outputs, expected)), outputs))
-        elif status in ("failed", "not_implemented", "error"):
-            raised_in = header.get("raised_in")
-            result = Result(case, status, str(header.get("message", "")), raised_in=raised_in if isinstance(raised_in, str) else None)
-            record(name_the_mistake(result, {}))
-        else:
+        try:
+            execution = decode_execution(header, payload)
+        except GarbledReply:
             record(Result(case, "error", "the process running your code sent back a garbled reply"))
+            continue
+        record(verdict(case, execution, expected))
     if worker:
         worker.close(wait=False)  # it exits by itself while we write the report
     return results

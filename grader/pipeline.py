@@ -1,0 +1,70 @@
+"""The one path from a case to its Result, shared by pytest, grade.py and tools/make_fixtures.py:
+
+    execute(case, impl, inputs) -> Execution      the learner's code runs here, and only here
+    judged(case, execution, expected) -> Result   passed or failed, decided from plain data
+    verdict(case, execution, expected) -> Result  judged, with the known mistake it matches named
+
+Under grade.py `execute` runs in the worker process and the other two in grade.py's own; in-process
+(pytest, the self-tests, the fixture generator) all three run here, with the Execution sent through
+the same plain-data round trip (values.as_plain) so that every caller judges the same thing.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+import torch
+
+from course.tracebacks import one_line, raised_in, where
+
+from .case import Case, CaseFailed, Execution, Outputs, Result
+from .hints import name_the_mistake
+
+
+def execute(case: Case, impl: ModuleType, inputs: dict[str, Any]) -> Execution:
+    """Call `case.run` on the learner's package; whatever happens becomes an Execution."""
+    before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
+    torch.manual_seed(case.seed)
+    try:
+        outputs = case.run(impl, **inputs)
+    except NotImplementedError as exc:
+        message = one_line(str(exc) or "not implemented yet") + where(exc, impl)
+        return Execution("not_implemented", message, raised_in=raised_in(exc, impl))
+    except CaseFailed as exc:
+        return Execution("failed", str(exc))
+    except SystemExit as exc:
+        return Execution("error", f"your code called sys.exit({exc.code!r}){where(exc, impl)}")
+    except Exception as exc:  # the learner's bug, reported in one line
+        return Execution("error", one_line(f"{type(exc).__name__}: {exc}") + where(exc, impl))
+    modified = tuple(k for k, v in before.items() if not torch.equal(v, inputs[k]))
+    return Execution(None, outputs=outputs, modified_inputs=modified)
+
+
+def judge(case: Case, outputs: Outputs, expected: dict[str, Any]) -> tuple[str, str]:
+    """(passed or failed, message) from plain outputs; any surprise in them is a failure, not a crash."""
+    try:
+        case.judge(outputs, expected)
+    except CaseFailed as exc:
+        return "failed", str(exc)
+    except Exception as exc:
+        return "failed", one_line(f"could not judge your output ({type(exc).__name__}: {exc})")
+    return "passed", ""
+
+
+def judged(case: Case, execution: Execution, expected: dict[str, Any]) -> Result:
+    """The Result of one Execution, without naming a mistake (tools/make_fixtures.py stores those)."""
+    if not execution.ran:
+        return Result(case, execution.status, execution.message, raised_in=execution.raised_in)
+    if execution.modified_inputs:
+        names = ", ".join(f"`{m}`" for m in execution.modified_inputs)
+        return Result(case, "failed", (
+            f"your code changed its input {names} in place; the caller still needs it. "
+            "Compute into a new tensor (x = x - m, not x -= m)."
+        ))
+    return Result(case, *judge(case, execution.outputs, expected))
+
+
+def verdict(case: Case, execution: Execution, expected: dict[str, Any]) -> Result:
+    """The Result of one Execution, with the ids of the known mistakes its output matches."""
+    return name_the_mistake(judged(case, execution, expected), execution)
