@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from grader.mistakes import CATALOGUE
 from course.parts import PARTS

@@ -1,11 +1,19 @@
-"""The table of cases, in part order. pytest (tests/) and grade.py both read it from here."""
+"""The table of cases, in part order. pytest (tests/) and grade.py both read it from here.
+
+One module per stretch of the assignment (building_blocks, transformer, training, sampling, end_to_end),
+and the helpers they share: inputs (making inputs), learner (reaching the learner's code), judges,
+stand_ins (small models handed to the learner's training functions).
+"""
 
 from course.parts import PARTS, PARTS_BY_NAME
+
 from .building_blocks import CASES as BUILDING_BLOCKS
+from .end_to_end import CASES as END_TO_END
+from .sampling import CASES as SAMPLING
 from .training import CASES as TRAINING
 from .transformer import CASES as TRANSFORMER
 
-CASES = [*BUILDING_BLOCKS, *TRANSFORMER, *TRAINING]
+CASES = [*BUILDING_BLOCKS, *TRANSFORMER, *TRAINING, *SAMPLING, *END_TO_END]
 CASES_BY_ID = {case.id: case for case in CASES}
 
 assert len(CASES_BY_ID) == len(CASES), "two cases share a part and a name"

@@ -1,7 +1,7 @@
-"""Part 1 cases: the building blocks. One entry per check; points come from course/parts.py.
+"""Part 1 cases: the building blocks. A row is a part, a name, its inputs, what to call and how to judge.
 
-Shapes are deliberately awkward: non-square weights, batch dims > 1, d_ff != 4 * d_model,
-n_q != n_k, d_k != d_v, softmax over a dim that is not the last.
+Points come from course/parts.py. Shapes are deliberately awkward: non-square weights, batch dims > 1,
+d_ff != 4 * d_model, n_q != n_k, d_k != d_v, softmax over a dim that is not the last.
 """
 
 from __future__ import annotations
@@ -12,21 +12,9 @@ import torch
 
 from ..case import Case, CaseFailed
 from ..checks import Tol, all_of, close, expect_close, expect_tensor
-from .common import (
-    BF16,
-    FP16,
-    FP32,
-    NO_GRAD,
-    Grad,
-    api,
-    forward_backward,
-    has_parameters,
-    init_statistics,
-    load_weights,
-    parameter_summary,
-    randint,
-    randn,
-)
+from .inputs import draw, integers, normal, randn
+from .judges import BF16, FP16, FP32, NO_GRAD, future_does_not_leak, has_parameters, init_statistics
+from .learner import Grad, api, forward_backward, load_weights, module_gradients, parameter_summary
 
 # +1000 inputs: one float32 ulp of 1000 is 6e-5, so exp(x - logsumexp(x)), a valid form,
 # is off by up to ~1e-4 relative there; an overflow gives inf/NaN, far outside this.
@@ -37,8 +25,13 @@ VOCAB, D_EMB = 50, 24
 D_MODEL = 40
 D_SWIGLU, D_FF = 24, 56  # SwiGLU: d_ff != 4 * d_model
 BATCH = (3, 5)  # (B, T)
+N_Q, N_K, D_K, D_V = 5, 9, 16, 12  # attention: n_q != n_k, d_k != d_v
+CAUSAL_T, CHANGED_FROM = 8, 4  # the causal case changes keys and values from position 4 on
+
+CASES: list[Case] = []
 
 
+# -- building blocks, given their weights ------------------------------------------------------
 def linear(impl, weight):
     return load_weights(api(impl, "Linear")(D_IN, D_OUT, dtype=weight.dtype), "Linear", {"weight": weight})
 
@@ -56,27 +49,100 @@ def swiglu(impl, w1, w2, w3):
     return load_weights(module, "SwiGLU", {"w1.weight": w1, "w2.weight": w2, "w3.weight": w3})
 
 
-def attention_inputs(g, n_q=5, n_k=9, d_k=16, d_v=12):
-    return {"q": randn(g, 2, 2, n_q, d_k), "k": randn(g, 2, 2, n_k, d_k), "v": randn(g, 2, 2, n_k, d_v)}
+def call(args) -> str:
+    return ", ".join(map(str, args))
 
 
-def random_mask(g, n_q=5, n_k=9):
-    mask = torch.rand(n_q, n_k, generator=g) < 0.5
-    mask[torch.arange(n_q), torch.randint(0, n_k, (n_q,), generator=g)] = True  # no query sees nothing
-    return mask
+# -- cases that Linear and Embedding share -----------------------------------------------------
+def parameters_case(part, name, args, shape, small) -> Case:
+    """One parameter, exactly `weight` of `shape`, created in the dtype asked for."""
+    small_args, small_shape = small
+
+    def summaries(impl):
+        return {
+            "float32": parameter_summary(api(impl, name)(*args)),
+            "float64": parameter_summary(api(impl, name)(*small_args, dtype=torch.float64)),
+        }
+
+    judge = all_of(
+        has_parameters("float32", f"{name}({call(args)})", {"weight": shape}),
+        has_parameters("float64", f"{name}({call(small_args)}, dtype=torch.float64)", {"weight": small_shape}, dtype="float64"),
+    )
+    return Case(part, "parameters", run=summaries, judge=judge, reference=False)
 
 
-def causal_inputs(g):
-    T = 8
-    inputs = attention_inputs(g, n_q=T, n_k=T)
-    # The same sequence with every key and value from position 4 on replaced.
-    inputs["k_future_changed"] = torch.cat([inputs["k"][..., :4, :], randn(g, 2, 2, T - 4, 16)], dim=-2)
-    inputs["v_future_changed"] = torch.cat([inputs["v"][..., :4, :], randn(g, 2, 2, T - 4, 12)], dim=-2)
-    return inputs
+def init_case(part, name, args, std, shape, seed) -> Case:
+    """A large fresh `weight` looks like normal(0, std) cut at ±3 std."""
+
+    def fresh_weight(impl):
+        return {"weight": api(impl, name)(*args).weight}
+
+    judge = init_statistics("weight", f"{name}({call(args)}).weight", std, shape)
+    return Case(part, "init", run=fresh_weight, judge=judge, reference=False, seed=seed)
 
 
-def causal_mask(T=8):
-    return torch.ones(T, T, dtype=torch.bool).tril()
+# -- Linear ------------------------------------------------------------------------------------
+def linear_output(impl, x, weight):
+    return {"output": linear(impl, weight)(x)}
+
+
+def linear_gradients(impl, x, weight, grad_output):
+    return module_gradients(linear(impl, weight), x, grad_output)
+
+
+X_AND_WEIGHT = {"x": normal(*BATCH, D_IN), "weight": normal(D_OUT, D_IN, scale=0.2)}
+
+CASES += [
+    parameters_case("linear", "Linear", (D_IN, D_OUT), (D_OUT, D_IN), small=((3, 5), (5, 3))),
+    init_case("linear", "Linear", (256, 192), std=math.sqrt(2 / (256 + 192)), shape=(192, 256), seed=1),
+    Case("linear", "forward", inputs=draw(**X_AND_WEIGHT), run=linear_output, judge=close("output", tol=FP32)),
+    Case("linear", "backward", inputs=draw(**X_AND_WEIGHT, grad_output=normal(*BATCH, D_OUT)), run=linear_gradients,
+         judge=close("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD)),
+]
+
+
+# -- Embedding ---------------------------------------------------------------------------------
+def embedding_output(impl, token_ids, weight):
+    return {"output": embedding(impl, weight)(token_ids)}
+
+
+def embedding_gradients(impl, token_ids, weight, grad_output):
+    module = embedding(impl, weight)
+    return forward_backward(module, grad_output, token_ids, module=module)
+
+
+CASES += [
+    parameters_case("embedding", "Embedding", (VOCAB, D_EMB), (VOCAB, D_EMB), small=((7, 3), (7, 3))),
+    init_case("embedding", "Embedding", (512, 96), std=1.0, shape=(512, 96), seed=2),
+    Case("embedding", "forward", inputs=draw(token_ids=integers(VOCAB, 3, 4, 6), weight=normal(VOCAB, D_EMB)),
+         run=embedding_output, judge=close("output", tol=FP32)),
+    Case("embedding", "backward",  # ids repeat: their gradients must add up in the same row
+         inputs=draw(token_ids=integers(9, *BATCH), weight=normal(VOCAB, D_EMB), grad_output=normal(*BATCH, D_EMB)),
+         run=embedding_gradients, judge=close("weight.grad", tol=FP32, none_means=NO_GRAD)),
+]
+
+
+# -- RMSNorm -----------------------------------------------------------------------------------
+def rmsnorm_parameters(impl):
+    module = api(impl, "RMSNorm")(D_MODEL)
+    return {
+        "float32": parameter_summary(module),
+        "weight": module.weight,
+        "float64": parameter_summary(api(impl, "RMSNorm")(3, dtype=torch.float64)),
+    }
+
+
+def gain_starts_at_one(out, _):
+    if not torch.equal(out["weight"], torch.ones(D_MODEL)):
+        raise CaseFailed("RMSNorm.weight should start as all ones.")
+
+
+def rmsnorm_output(impl, x, weight):
+    return {"output": rmsnorm(impl, weight)(x)}
+
+
+def rmsnorm_gradients(impl, x, weight, grad_output):
+    return module_gradients(rmsnorm(impl, weight), x, grad_output)
 
 
 def rows_at_many_scales(g):
@@ -84,38 +150,52 @@ def rows_at_many_scales(g):
     return x * 10 ** torch.empty(*BATCH, 1).uniform_(-3, 2, generator=g)
 
 
-def swiglu_weights(g):
-    return {"w1": randn(g, D_FF, D_SWIGLU, scale=0.2), "w2": randn(g, D_SWIGLU, D_FF, scale=0.15), "w3": randn(g, D_FF, D_SWIGLU, scale=0.2)}
+GAIN = normal(D_MODEL, scale=0.5, add=1)
+
+CASES += [
+    Case("rmsnorm", "parameters", run=rmsnorm_parameters, reference=False, judge=all_of(
+        has_parameters("float32", "RMSNorm(40)", {"weight": (D_MODEL,)}),
+        has_parameters("float64", "RMSNorm(3, dtype=torch.float64)", {"weight": (3,)}, dtype="float64"),
+        gain_starts_at_one,
+    )),
+    Case("rmsnorm", "forward",  # rows from rms 1e-3 to 1e2: eps must sit inside the square root
+         inputs=draw(x=rows_at_many_scales, weight=GAIN), run=rmsnorm_output, judge=close("output", tol=FP32)),
+    Case("rmsnorm", "backward", inputs=draw(x=normal(*BATCH, D_MODEL), weight=GAIN, grad_output=normal(*BATCH, D_MODEL)),
+         run=rmsnorm_gradients, judge=close("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD)),
+    Case("rmsnorm", "float16",  # values ~300: squaring them overflows float16 (max 65504)
+         inputs=draw(x=normal(*BATCH, D_MODEL, scale=100, dtype=torch.float16), weight=GAIN),
+         run=rmsnorm_output, judge=close("output", tol=FP16)),
+    Case("rmsnorm", "bfloat16", inputs=draw(x=normal(*BATCH, D_MODEL, scale=50, dtype=torch.bfloat16), weight=GAIN),
+         run=rmsnorm_output, judge=close("output", tol=BF16)),
+]
 
 
-def _fail(message):
-    raise CaseFailed(message)
+# -- SiLU --------------------------------------------------------------------------------------
+def silu_output(impl, x):
+    return {"output": api(impl, "silu")(x)}
 
 
-def masked_weights_are_zero(out, expected):
-    weights = expect_tensor("weights", out.get("weights"))
-    expect_close("weights", weights, expected["weights"], FP32)
-    mask = expected["mask"].value.bool().expand_as(weights)
-    leaked = weights[~mask]
-    if (leaked != 0).any():
-        raise CaseFailed(
-            f"masked positions got weight up to {leaked.abs().max().item():.3g}; they must get exactly 0 "
-            "(set their scores to -inf before the softmax)."
-        )
+def silu_gradients(impl, x, grad_output):
+    return forward_backward(api(impl, "silu"), grad_output, Grad("x", x))
 
 
-def no_future_leak(out, expected):
-    before = expect_tensor("output", out.get("output"))
-    after = expect_tensor("output_future_changed", out.get("output_future_changed"))
-    expect_close("output", before, expected["output"], FP32)
-    if before.shape == after.shape and not torch.allclose(before[..., :4, :], after[..., :4, :], rtol=0, atol=1e-6):
-        raise CaseFailed(
-            "changing the keys and values at positions 4..7 changed the outputs at positions 0..3: "
-            "information leaks from the future through the causal mask."
-        )
+CASES += [
+    Case("silu", "forward", inputs=draw(x=normal(*BATCH, D_MODEL, scale=4)), run=silu_output, judge=close("output", tol=FP32)),
+    Case("silu", "backward", inputs=draw(x=normal(*BATCH, D_MODEL, scale=4), grad_output=normal(*BATCH, D_MODEL)),
+         run=silu_gradients, judge=close("x.grad", tol=FP32, none_means=NO_GRAD)),
+]
 
 
-def default_d_ff(out, _):
+# -- SwiGLU ------------------------------------------------------------------------------------
+def swiglu_parameters(impl):
+    return {"module": parameter_summary(api(impl, "SwiGLU")(D_SWIGLU, D_FF))}
+
+
+def swiglu_default_d_ff(impl):
+    return {f"d_model={d}": parameter_summary(api(impl, "SwiGLU")(d)) for d in (100, 96)}
+
+
+def rounded_up_to_64(out, _):
     for d_model, d_ff in ((100, 320), (96, 256)):
         has_parameters(
             f"d_model={d_model}",
@@ -124,232 +204,139 @@ def default_d_ff(out, _):
         )(out, {})
 
 
-def call(args) -> str:
-    return ", ".join(map(str, args))
+def swiglu_output(impl, x, w1, w2, w3):
+    return {"output": swiglu(impl, w1, w2, w3)(x)}
 
 
-def parameters_case(part, name, args, shape, small) -> Case:
-    """One parameter, exactly `weight` of `shape`, created in the dtype asked for."""
-    small_args, small_shape = small
-    return Case(
-        part, "parameters",
-        run=lambda impl: {
-            "float32": parameter_summary(api(impl, name)(*args)),
-            "float64": parameter_summary(api(impl, name)(*small_args, dtype=torch.float64)),
-        },
-        judge=all_of(
-            has_parameters("float32", f"{name}({call(args)})", {"weight": shape}),
-            has_parameters("float64", f"{name}({call(small_args)}, dtype=torch.float64)", {"weight": small_shape}, dtype="float64"),
-        ),
-        reference=False,
-    )
+def swiglu_gradients(impl, x, w1, w2, w3, grad_output):
+    return module_gradients(swiglu(impl, w1, w2, w3), x, grad_output)
 
 
-def init_case(part, name, args, std, shape, seed) -> Case:
-    """A large fresh `weight` looks like normal(0, std) cut at ±3 std."""
-    return Case(
-        part, "init",
-        run=lambda impl: {"weight": api(impl, name)(*args).weight},
-        judge=init_statistics("weight", f"{name}({call(args)}).weight", std, shape),
-        reference=False, seed=seed,
-    )
+SWIGLU_INPUTS = {"x": normal(*BATCH, D_SWIGLU), "w1": normal(D_FF, D_SWIGLU, scale=0.2),
+                 "w2": normal(D_SWIGLU, D_FF, scale=0.15), "w3": normal(D_FF, D_SWIGLU, scale=0.2)}
+SWIGLU_SHAPES = {"w1.weight": (D_FF, D_SWIGLU), "w2.weight": (D_SWIGLU, D_FF), "w3.weight": (D_FF, D_SWIGLU)}
+
+CASES += [
+    Case("swiglu", "parameters", run=swiglu_parameters, reference=False,
+         judge=has_parameters("module", "SwiGLU(24, 56)", SWIGLU_SHAPES)),
+    Case("swiglu", "default_d_ff",  # 8/3 * d_model, rounded up to a multiple of 64
+         run=swiglu_default_d_ff, judge=rounded_up_to_64, reference=False),
+    Case("swiglu", "forward", inputs=draw(**SWIGLU_INPUTS), run=swiglu_output, judge=close("output", tol=FP32)),
+    Case("swiglu", "backward", inputs=draw(**SWIGLU_INPUTS, grad_output=normal(*BATCH, D_SWIGLU)), run=swiglu_gradients,
+         judge=close("x.grad", "w1.weight.grad", "w2.weight.grad", "w3.weight.grad", tol=FP32, none_means=NO_GRAD)),
+]
 
 
-CASES: list[Case] = [
-    # -- Linear ------------------------------------------------------------------------------
-    parameters_case("linear", "Linear", (D_IN, D_OUT), (D_OUT, D_IN), small=((3, 5), (5, 3))),
-    init_case("linear", "Linear", (256, 192), std=math.sqrt(2 / (256 + 192)), shape=(192, 256), seed=1),
-    Case(
-        "linear", "forward",
-        inputs=lambda g: {"x": randn(g, *BATCH, D_IN), "weight": randn(g, D_OUT, D_IN, scale=0.2)},
-        run=lambda impl, x, weight: {"output": linear(impl, weight)(x)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "linear", "backward",
-        inputs=lambda g: {"x": randn(g, *BATCH, D_IN), "weight": randn(g, D_OUT, D_IN, scale=0.2), "grad_output": randn(g, *BATCH, D_OUT)},
-        run=lambda impl, x, weight, grad_output: forward_backward(m := linear(impl, weight), grad_output, Grad("x", x), module=m),
-        judge=close("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD),
-    ),
-    # -- Embedding ---------------------------------------------------------------------------
-    parameters_case("embedding", "Embedding", (VOCAB, D_EMB), (VOCAB, D_EMB), small=((7, 3), (7, 3))),
-    init_case("embedding", "Embedding", (512, 96), std=1.0, shape=(512, 96), seed=2),
-    Case(
-        "embedding", "forward",
-        inputs=lambda g: {"token_ids": randint(g, VOCAB, 3, 4, 6), "weight": randn(g, VOCAB, D_EMB)},
-        run=lambda impl, token_ids, weight: {"output": embedding(impl, weight)(token_ids)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "embedding", "backward",  # ids repeat: their gradients must add up in the same row
-        inputs=lambda g: {"token_ids": randint(g, 9, *BATCH), "weight": randn(g, VOCAB, D_EMB), "grad_output": randn(g, *BATCH, D_EMB)},
-        run=lambda impl, token_ids, weight, grad_output: forward_backward(m := embedding(impl, weight), grad_output, token_ids, module=m),
-        judge=close("weight.grad", tol=FP32, none_means=NO_GRAD),
-    ),
-    # -- RMSNorm -----------------------------------------------------------------------------
-    Case(
-        "rmsnorm", "parameters",
-        run=lambda impl: {
-            "float32": parameter_summary(m := api(impl, "RMSNorm")(D_MODEL)),
-            "weight": m.weight,
-            "float64": parameter_summary(api(impl, "RMSNorm")(3, dtype=torch.float64)),
-        },
-        judge=all_of(
-            has_parameters("float32", "RMSNorm(40)", {"weight": (D_MODEL,)}),
-            has_parameters("float64", "RMSNorm(3, dtype=torch.float64)", {"weight": (3,)}, dtype="float64"),
-            lambda out, _: None if torch.equal(out["weight"], torch.ones(D_MODEL)) else _fail("RMSNorm.weight should start as all ones."),
-        ),
-        reference=False,
-    ),
-    Case(
-        "rmsnorm", "forward",  # rows from rms 1e-3 to 1e2: eps must sit inside the square root
-        inputs=lambda g: {"x": rows_at_many_scales(g), "weight": 1 + randn(g, D_MODEL, scale=0.5)},
-        run=lambda impl, x, weight: {"output": rmsnorm(impl, weight)(x)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "rmsnorm", "backward",
-        inputs=lambda g: {"x": randn(g, *BATCH, D_MODEL), "weight": 1 + randn(g, D_MODEL, scale=0.5), "grad_output": randn(g, *BATCH, D_MODEL)},
-        run=lambda impl, x, weight, grad_output: forward_backward(m := rmsnorm(impl, weight), grad_output, Grad("x", x), module=m),
-        judge=close("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD),
-    ),
-    Case(
-        "rmsnorm", "float16",  # values ~300: squaring them overflows float16 (max 65504)
-        inputs=lambda g: {"x": randn(g, *BATCH, D_MODEL, scale=100).half(), "weight": 1 + randn(g, D_MODEL, scale=0.5)},
-        run=lambda impl, x, weight: {"output": rmsnorm(impl, weight)(x)},
-        judge=close("output", tol=FP16),
-    ),
-    Case(
-        "rmsnorm", "bfloat16",
-        inputs=lambda g: {"x": randn(g, *BATCH, D_MODEL, scale=50).bfloat16(), "weight": 1 + randn(g, D_MODEL, scale=0.5)},
-        run=lambda impl, x, weight: {"output": rmsnorm(impl, weight)(x)},
-        judge=close("output", tol=BF16),
-    ),
-    # -- SiLU --------------------------------------------------------------------------------
-    Case(
-        "silu", "forward",
-        inputs=lambda g: {"x": randn(g, *BATCH, D_MODEL, scale=4)},
-        run=lambda impl, x: {"output": api(impl, "silu")(x)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "silu", "backward",
-        inputs=lambda g: {"x": randn(g, *BATCH, D_MODEL, scale=4), "grad_output": randn(g, *BATCH, D_MODEL)},
-        run=lambda impl, x, grad_output: forward_backward(api(impl, "silu"), grad_output, Grad("x", x)),
-        judge=close("x.grad", tol=FP32, none_means=NO_GRAD),
-    ),
-    # -- SwiGLU ------------------------------------------------------------------------------
-    Case(
-        "swiglu", "parameters",
-        run=lambda impl: {"module": parameter_summary(api(impl, "SwiGLU")(D_SWIGLU, D_FF))},
-        judge=has_parameters("module", "SwiGLU(24, 56)", {"w1.weight": (D_FF, D_SWIGLU), "w2.weight": (D_SWIGLU, D_FF), "w3.weight": (D_FF, D_SWIGLU)}),
-        reference=False,
-    ),
-    Case(
-        "swiglu", "default_d_ff",  # 8/3 * d_model, rounded up to a multiple of 64
-        run=lambda impl: {f"d_model={d}": parameter_summary(api(impl, "SwiGLU")(d)) for d in (100, 96)},
-        judge=default_d_ff,
-        reference=False,
-    ),
-    Case(
-        "swiglu", "forward",
-        inputs=lambda g: {"x": randn(g, *BATCH, D_SWIGLU), **swiglu_weights(g)},
-        run=lambda impl, x, w1, w2, w3: {"output": swiglu(impl, w1, w2, w3)(x)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "swiglu", "backward",
-        inputs=lambda g: {"x": randn(g, *BATCH, D_SWIGLU), **swiglu_weights(g), "grad_output": randn(g, *BATCH, D_SWIGLU)},
-        run=lambda impl, x, w1, w2, w3, grad_output: forward_backward(m := swiglu(impl, w1, w2, w3), grad_output, Grad("x", x), module=m),
-        judge=close("x.grad", "w1.weight.grad", "w2.weight.grad", "w3.weight.grad", tol=FP32, none_means=NO_GRAD),
-    ),
-    # -- softmax -----------------------------------------------------------------------------
-    Case(
-        "softmax", "last_dim",
-        inputs=lambda g: {"x": randn(g, *BATCH, 11, scale=3)},
-        run=lambda impl, x: {"output": api(impl, "softmax")(x, -1)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "softmax", "middle_dim",
-        inputs=lambda g: {"x": randn(g, *BATCH, 11, scale=3)},
-        run=lambda impl, x: {"output": api(impl, "softmax")(x, 1)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "softmax", "large_inputs",  # exp(1000) overflows: subtract the max first
-        inputs=lambda g: {"x": randn(g, *BATCH, 11, scale=30) + 1000},
-        run=lambda impl, x: {"output": api(impl, "softmax")(x, -1)},
-        judge=close("output", tol=LARGE_INPUTS),
-    ),
-    Case(
-        "softmax", "backward",
-        inputs=lambda g: {"x": randn(g, *BATCH, 11, scale=3), "grad_output": randn(g, *BATCH, 11)},
-        run=lambda impl, x, grad_output: forward_backward(api(impl, "softmax"), grad_output, Grad("x", x), -1),
-        judge=close("x.grad", tol=FP32, none_means=NO_GRAD),
-    ),
-    # -- scaled dot-product attention ------------------------------------------------------------
-    Case(
-        "attention", "no_mask",  # n_q != n_k, d_k != d_v, two batch dims
-        inputs=attention_inputs,
-        run=lambda impl, q, k, v: {"output": api(impl, "scaled_dot_product_attention")(q, k, v)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "attention", "mask",  # a (n_q, n_k) mask broadcast over the batch dims
-        inputs=lambda g: {**attention_inputs(g), "mask": random_mask(g)},
-        run=lambda impl, q, k, v, mask: {"output": api(impl, "scaled_dot_product_attention")(q, k, v, mask)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "attention", "masked_weights_are_zero",  # with v = identity, the output is the weight matrix
-        inputs=lambda g: {"q": randn(g, 2, 2, 5, 16), "k": randn(g, 2, 2, 9, 16), "mask": random_mask(g)},
-        run=lambda impl, q, k, mask: {
-            "weights": api(impl, "scaled_dot_product_attention")(q, k, torch.eye(9, dtype=q.dtype).expand(2, 2, 9, 9), mask),
-            "mask": mask,
-        },
-        judge=masked_weights_are_zero,
-    ),
-    Case(
-        "attention", "causal_no_leak",
-        inputs=causal_inputs,
-        run=lambda impl, q, k, v, k_future_changed, v_future_changed: {
-            "output": api(impl, "scaled_dot_product_attention")(q, k, v, causal_mask()),
-            "output_future_changed": api(impl, "scaled_dot_product_attention")(q, k_future_changed, v_future_changed, causal_mask()),
-        },
-        judge=no_future_leak,
-    ),
-    Case(
-        "attention", "backward",
-        inputs=lambda g: {**attention_inputs(g), "mask": random_mask(g), "grad_output": randn(g, 2, 2, 5, 12)},
-        run=lambda impl, q, k, v, mask, grad_output: forward_backward(
-            api(impl, "scaled_dot_product_attention"), grad_output, Grad("q", q), Grad("k", k), Grad("v", v), mask),
-        judge=close("q.grad", "k.grad", "v.grad", tol=FP32, none_means=NO_GRAD),
-    ),
-    # -- cross-entropy -----------------------------------------------------------------------
-    Case(
-        "cross_entropy", "forward",  # (B, T, V) logits: the mean runs over B and T
-        inputs=lambda g: {"logits": randn(g, *BATCH, 11, scale=2), "targets": randint(g, 11, *BATCH)},
-        run=lambda impl, logits, targets: {"loss": api(impl, "cross_entropy")(logits, targets)},
-        judge=close("loss", tol=FP32),
-    ),
-    Case(
-        "cross_entropy", "two_dims",
-        inputs=lambda g: {"logits": randn(g, 6, 11, scale=2), "targets": randint(g, 11, 6)},
-        run=lambda impl, logits, targets: {"loss": api(impl, "cross_entropy")(logits, targets)},
-        judge=close("loss", tol=FP32),
-    ),
-    Case(
-        "cross_entropy", "large_logits",
-        inputs=lambda g: {"logits": randn(g, *BATCH, 11, scale=30) + 1000, "targets": randint(g, 11, *BATCH)},
-        run=lambda impl, logits, targets: {"loss": api(impl, "cross_entropy")(logits, targets)},
-        judge=close("loss", tol=LARGE_INPUTS),
-    ),
-    Case(
-        "cross_entropy", "backward",
-        inputs=lambda g: {"logits": randn(g, *BATCH, 11, scale=2), "targets": randint(g, 11, *BATCH), "grad_output": torch.tensor(1.0)},
-        run=lambda impl, logits, targets, grad_output: forward_backward(
-            api(impl, "cross_entropy"), grad_output, Grad("logits", logits), targets),
-        judge=close("logits.grad", tol=FP32, none_means=NO_GRAD),
-    ),
+# -- softmax -----------------------------------------------------------------------------------
+def softmax_over(dim: int):
+    def run(impl, x):
+        return {"output": api(impl, "softmax")(x, dim)}
+
+    return run
+
+
+def softmax_gradients(impl, x, grad_output):
+    return forward_backward(api(impl, "softmax"), grad_output, Grad("x", x), -1)
+
+
+SCORES = normal(*BATCH, 11, scale=3)
+
+CASES += [
+    Case("softmax", "last_dim", inputs=draw(x=SCORES), run=softmax_over(-1), judge=close("output", tol=FP32)),
+    Case("softmax", "middle_dim", inputs=draw(x=SCORES), run=softmax_over(1), judge=close("output", tol=FP32)),
+    Case("softmax", "large_inputs",  # exp(1000) overflows: subtract the max first
+         inputs=draw(x=normal(*BATCH, 11, scale=30, add=1000)), run=softmax_over(-1), judge=close("output", tol=LARGE_INPUTS)),
+    Case("softmax", "backward", inputs=draw(x=SCORES, grad_output=normal(*BATCH, 11)), run=softmax_gradients,
+         judge=close("x.grad", tol=FP32, none_means=NO_GRAD)),
+]
+
+
+# -- scaled dot-product attention --------------------------------------------------------------
+def random_mask(g):
+    mask = torch.rand(N_Q, N_K, generator=g) < 0.5
+    mask[torch.arange(N_Q), torch.randint(0, N_K, (N_Q,), generator=g)] = True  # no query sees nothing
+    return mask
+
+
+def causal_inputs(g):
+    """A sequence, and the same sequence with every key and value from position 4 on replaced."""
+    q, k, v = (randn(g, 2, 2, CAUSAL_T, d) for d in (D_K, D_K, D_V))
+    changed = {name: torch.cat([t[..., :CHANGED_FROM, :], randn(g, 2, 2, CAUSAL_T - CHANGED_FROM, t.shape[-1])], dim=-2)
+               for name, t in (("k_future_changed", k), ("v_future_changed", v))}
+    return {"q": q, "k": k, "v": v, **changed}
+
+
+def attention_output(impl, q, k, v, mask=None):
+    attention = api(impl, "scaled_dot_product_attention")
+    return {"output": attention(q, k, v) if mask is None else attention(q, k, v, mask)}
+
+
+def attention_weights(impl, q, k, mask):
+    """With v = identity, the output is the attention weight matrix itself."""
+    identity = torch.eye(N_K, dtype=q.dtype).expand(2, 2, N_K, N_K)
+    return {"weights": api(impl, "scaled_dot_product_attention")(q, k, identity, mask), "mask": mask}
+
+
+def masked_weights_are_zero(out, expected):
+    weights = expect_tensor("weights", out.get("weights"))
+    expect_close("weights", weights, expected["weights"], FP32)
+    leaked = weights[~expected["mask"].value.bool().expand_as(weights)]
+    if (leaked != 0).any():
+        raise CaseFailed(
+            f"masked positions got weight up to {leaked.abs().max().item():.3g}; they must get exactly 0 "
+            "(set their scores to -inf before the softmax)."
+        )
+
+
+def causal_outputs(impl, q, k, v, k_future_changed, v_future_changed):
+    attention, mask = api(impl, "scaled_dot_product_attention"), torch.ones(CAUSAL_T, CAUSAL_T, dtype=torch.bool).tril()
+    return {"output": attention(q, k, v, mask), "output_future_changed": attention(q, k_future_changed, v_future_changed, mask)}
+
+
+def attention_gradients(impl, q, k, v, mask, grad_output):
+    attention = api(impl, "scaled_dot_product_attention")
+    return forward_backward(attention, grad_output, Grad("q", q), Grad("k", k), Grad("v", v), mask)
+
+
+QKV = {"q": normal(2, 2, N_Q, D_K), "k": normal(2, 2, N_K, D_K), "v": normal(2, 2, N_K, D_V)}
+
+CASES += [
+    Case("attention", "no_mask",  # n_q != n_k, d_k != d_v, two batch dims
+         inputs=draw(**QKV), run=attention_output, judge=close("output", tol=FP32)),
+    Case("attention", "mask",  # a (n_q, n_k) mask broadcast over the batch dims
+         inputs=draw(**QKV, mask=random_mask), run=attention_output, judge=close("output", tol=FP32)),
+    Case("attention", "masked_weights_are_zero",
+         inputs=draw(q=QKV["q"], k=QKV["k"], mask=random_mask), run=attention_weights, judge=masked_weights_are_zero),
+    Case("attention", "causal_no_leak", inputs=causal_inputs, run=causal_outputs,
+         judge=future_does_not_leak("output", FP32, CHANGED_FROM, "keys and values", " through the causal mask")),
+    Case("attention", "backward", inputs=draw(**QKV, mask=random_mask, grad_output=normal(2, 2, N_Q, D_V)),
+         run=attention_gradients, judge=close("q.grad", "k.grad", "v.grad", tol=FP32, none_means=NO_GRAD)),
+]
+
+
+# -- cross-entropy -----------------------------------------------------------------------------
+def loss(impl, logits, targets):
+    return {"loss": api(impl, "cross_entropy")(logits, targets)}
+
+
+def loss_gradients(impl, logits, targets, grad_output):
+    return forward_backward(api(impl, "cross_entropy"), grad_output, Grad("logits", logits), targets)
+
+
+def one(g):
+    return torch.tensor(1.0)
+
+
+LOGITS = {"logits": normal(*BATCH, 11, scale=2), "targets": integers(11, *BATCH)}
+
+CASES += [
+    Case("cross_entropy", "forward",  # (B, T, V) logits: the mean runs over B and T
+         inputs=draw(**LOGITS), run=loss, judge=close("loss", tol=FP32)),
+    Case("cross_entropy", "two_dims", inputs=draw(logits=normal(6, 11, scale=2), targets=integers(11, 6)), run=loss,
+         judge=close("loss", tol=FP32)),
+    Case("cross_entropy", "large_logits",
+         inputs=draw(logits=normal(*BATCH, 11, scale=30, add=1000), targets=integers(11, *BATCH)), run=loss,
+         judge=close("loss", tol=LARGE_INPUTS)),
+    Case("cross_entropy", "backward", inputs=draw(**LOGITS, grad_output=one), run=loss_gradients,
+         judge=close("logits.grad", tol=FP32, none_means=NO_GRAD)),
 ]

@@ -1,7 +1,7 @@
-"""Part 2 cases: the transformer, assembled. Points come from course/parts.py.
+"""Part 2 cases: the transformer, assembled. A row is a part, a name, its inputs, what to call and how to judge.
 
-Attention has d_head != d_model and several heads; sequences are shorter than the context;
-both presets (gpt: LayerNorm, GELU MLP, learned positions, biases; llama: RMSNorm, SwiGLU,
+Points come from course/parts.py. Attention has d_head != d_model and several heads; sequences are shorter
+than the context; both presets (gpt: LayerNorm, GELU MLP, learned positions, biases; llama: RMSNorm, SwiGLU,
 RoPE, no biases) run through the same cases.
 """
 
@@ -10,12 +10,10 @@ from __future__ import annotations
 import torch
 
 from ..case import Case, CaseFailed
-from ..checks import Tol, all_of, close, expect_close, expect_tensor
-from .common import FP16, FP32, NO_GRAD, Grad, api, forward_backward, load_weights, randint, randn
-
-# Whole blocks and models sum many float32 products; still a tight bound for float32.
-DEEP = Tol(rtol=1e-4, atol=1e-5)
-SAME = 1e-6  # "unchanged": the same positions computed twice by the learner's own code
+from ..checks import all_of, close, expect_close, expect_tensor
+from .inputs import draw, integers, normal, randint, randn
+from .judges import DEEP, FP16, FP32, NO_GRAD, batch_independent, future_does_not_leak, same_state_dict
+from .learner import Grad, api, forward_backward, load_weights, module_gradients, state_dict_summary
 
 D_MODEL, HEADS, D_HEAD, CONTEXT, T = 32, 4, 8, 16, 6  # attention and blocks: d_head != d_model
 D_FF = 48  # != 4 * d_model
@@ -23,6 +21,9 @@ LM = {"vocab_size": 29, "context_length": 16, "d_model": 16, "num_layers": 2, "n
 LM_T = 11  # shorter than the context
 SEED_GPT = {"vocab_size": 65, "context_length": 8, "d_model": 64, "num_layers": 4, "num_heads": 4, "d_ff": 256}
 SEED_GPT_PARAMETERS = 208_193  # the small GPT of Karpathy's "Let's build GPT" lecture
+LEAK_ADVICE = " (check the causal mask: True on and below the diagonal)"
+
+CASES: list[Case] = []
 
 
 # -- state-dict names and shapes, which the checks pin down --------------------------------------
@@ -64,36 +65,28 @@ def lm_shapes(preset: str) -> dict:
     return shapes
 
 
-def random_weights(g, shapes: dict) -> dict:
-    """Weights at the scale training would leave them: gains near 1, small biases."""
-    weights = {}
-    for name, shape in shapes.items():
+def weights(shapes: dict, prefix: str = "") -> dict:
+    """Makers of weights at the scale training would leave them (gains near 1, small biases), one per name."""
+
+    def maker(name: str, shape: tuple[int, ...]):
         if name.endswith("bias"):
-            weights[name] = randn(g, *shape, scale=0.1)
-        elif len(shape) == 1:  # a norm's gain
-            weights[name] = 1 + randn(g, *shape, scale=0.1)
-        elif "embeddings" in name:
-            weights[name] = randn(g, *shape)
-        else:
-            weights[name] = randn(g, *shape, scale=shape[1] ** -0.5)
-    return weights
+            return normal(*shape, scale=0.1)
+        if len(shape) == 1:  # a norm's gain
+            return normal(*shape, scale=0.1, add=1)
+        if "embeddings" in name:
+            return normal(*shape)
+        return normal(*shape, scale=shape[1] ** -0.5)
+
+    return {f"{prefix}{name}": maker(name, shape) for name, shape in shapes.items()}
 
 
-ATTENTION_GRADS = ("x.grad", "q_proj.weight.grad", "v_proj.weight.grad", "output_proj.bias.grad")
-BLOCK_GRADS = ("x.grad", "ln1.weight.grad", "attn.q_proj.weight.grad", "attn.output_proj.bias.grad", "ln2.bias.grad", "ffn.w2.weight.grad")
+def unprefixed(prefix: str, inputs: dict) -> dict:
+    return {k[len(prefix) :]: v for k, v in inputs.items() if k.startswith(prefix)}
 
 
 def only(keys, outputs: dict) -> dict:
     """A few gradients stand for all of them (keeps the fixtures small)."""
     return {k: v for k, v in outputs.items() if k in keys}
-
-
-def prefixed(prefix: str, weights: dict) -> dict:
-    return {f"{prefix}{k}": v for k, v in weights.items()}
-
-
-def unprefixed(prefix: str, inputs: dict) -> dict:
-    return {k[len(prefix) :]: v for k, v in inputs.items() if k.startswith(prefix)}
 
 
 # -- building the learner's modules ---------------------------------------------------------------
@@ -127,96 +120,119 @@ def lm(impl, preset, weights):
     return load_weights(api(impl, "TransformerLM")(config(impl, preset, **LM), dtype=dtype), f"TransformerLM ({preset})", weights)
 
 
-def state_dict_summary(module) -> dict:
-    if not isinstance(module, torch.nn.Module):
-        raise CaseFailed(f"expected a torch.nn.Module, got a {type(module).__name__}")
-    return {name: list(t.shape) for name, t in module.state_dict().items()}
-
-
-# -- inputs ------------------------------------------------------------------------------------
-def attention_weights(g, bias=False):
-    return random_weights(g, attention_shapes("", D_MODEL, bias))
-
-
 def with_future_changed(x, start, replacement):
     return torch.cat([x[:, :start], replacement], dim=1)
 
 
-def tokens_with_future_changed(g):
-    idx = randint(g, LM["vocab_size"], 2, LM_T)
-    return {"idx": idx, "idx_future_changed": with_future_changed(idx, 6, randint(g, LM["vocab_size"], 2, LM_T - 6))}
+# -- LayerNorm ---------------------------------------------------------------------------------
+def layernorm(impl, weight, bias):
+    return load_weights(api(impl, "LayerNorm")(40), "LayerNorm", {"weight": weight, "bias": bias})
 
 
-# -- judges ------------------------------------------------------------------------------------
-def unchanged(before, after, where, what):
-    if before.shape != after.shape or not torch.allclose(before[where], after[where], rtol=0, atol=SAME):
-        raise CaseFailed(what)
+def layernorm_parameters(impl):
+    return {
+        "bias": state_dict_summary(api(impl, "LayerNorm")(40)),
+        "no_bias": state_dict_summary(api(impl, "LayerNorm")(40, bias=False)),
+        "values": torch.cat(list(api(impl, "LayerNorm")(40).state_dict().values())),
+    }
 
 
-def no_future_leak(key, tol, start):
-    def judge(out, expected):
-        expect_close(key, out.get(key), expected[key], tol)
-        changed = expect_tensor(f"{key}_future_changed", out.get(f"{key}_future_changed"))
-        unchanged(out[key], changed, (slice(None), slice(0, start)),
-                  f"changing the input at positions {start} and later changed `{key}` at earlier positions: "
-                  "information leaks from the future (check the causal mask: True on and below the diagonal).")
-    return judge
+def layernorm_output(impl, x, weight, bias):
+    return {"output": layernorm(impl, weight, bias)(x)}
 
 
-def batch_independent(key, tol):
-    def judge(out, expected):
-        expect_close(key, out.get(key), expected[key], tol)
-        other = expect_tensor(f"{key}_others_changed", out.get(f"{key}_others_changed"))
-        unchanged(out[key], other, (0,),
-                  "changing the other sequences in the batch changed the output for sequence 0: "
-                  "sequences must not mix (attend over positions within a sequence, never across the batch).")
-    return judge
+def layernorm_gradients(impl, x, weight, bias, grad_output):
+    return module_gradients(layernorm(impl, weight, bias), x, grad_output)
 
 
-def same_state_dict(*keys):
-    def judge(out, expected):
-        for key in keys:
-            yours, ref = out.get(key), expected[key]
-            if not isinstance(yours, dict):
-                raise CaseFailed(f"{key}: could not read the state dict.")
-            missing = [n for n in ref if n not in yours]
-            extra = [n for n in yours if n not in ref]
-            if missing or extra:
-                parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
-                raise CaseFailed(f"{key}: the state dict should hold exactly the documented names; " + "; ".join(parts) + ".")
-            for name, shape in ref.items():
-                if list(yours[name]) != list(shape):
-                    raise CaseFailed(f"{key}: {name} has shape {tuple(yours[name])} but should have shape {tuple(shape)}.")
-    return judge
+def offset_rows_at_many_scales(g):
+    return randn(g, 3, 5, 40) * 10 ** torch.empty(3, 5, 1).uniform_(-1, 2, generator=g) + 1
 
 
-def every_parameter_gets_a_gradient(out, _):
-    for preset in ("llama", "gpt"):
-        result = out.get(preset)
-        if not isinstance(result, dict) or not result.get("parameters"):
-            raise CaseFailed(f"{preset}: the model has no parameters.")
-        if result["without_gradient"]:
-            raise CaseFailed(f"{preset}: these parameters got no gradient from the loss: {', '.join(result['without_gradient'])}.")
+GAIN_AND_BIAS = {"weight": normal(40, scale=0.5, add=1), "bias": normal(40, scale=0.5)}
+
+CASES += [
+    Case("layernorm", "parameters", run=layernorm_parameters,
+         judge=all_of(same_state_dict("bias", "no_bias"), close("values", tol=FP32))),
+    Case("layernorm", "forward",  # rows with an offset and many scales
+         inputs=draw(x=offset_rows_at_many_scales, **GAIN_AND_BIAS), run=layernorm_output, judge=close("output", tol=FP32)),
+    Case("layernorm", "backward", inputs=draw(x=normal(3, 5, 40), **GAIN_AND_BIAS, grad_output=normal(3, 5, 40)),
+         run=layernorm_gradients, judge=close("x.grad", "weight.grad", "bias.grad", tol=FP32, none_means=NO_GRAD)),
+    Case("layernorm", "float16", inputs=draw(x=normal(3, 5, 40, scale=100, add=50, dtype=torch.float16), **GAIN_AND_BIAS),
+         run=layernorm_output, judge=close("output", tol=FP16)),
+]
 
 
-def gradient_report(impl, preset):
-    torch.manual_seed(0)
-    model = api(impl, "TransformerLM")(config(impl, preset, **LM))
-    g = torch.Generator().manual_seed(1)
-    idx, targets = randint(g, LM["vocab_size"], 2, LM_T), randint(g, LM["vocab_size"], 2, LM_T)
-    out = model(idx, targets)
-    if not (isinstance(out, tuple) and len(out) == 2):
-        raise CaseFailed("model(idx, targets) should return (logits, loss).")
-    out[1].backward()
-    params = dict(model.named_parameters())
-    missing = [n for n, p in params.items() if p.grad is None or not p.grad.abs().sum() > 0]
-    return {"parameters": len(params), "without_gradient": missing}
+# -- GELU, biases and the classic MLP ------------------------------------------------------------
+def gelu_output(impl, x):
+    return {"output": api(impl, "gelu")(x)}
 
 
-def loss_of(out):
-    if not (isinstance(out, tuple) and len(out) == 2):
-        raise CaseFailed(f"model(idx, targets) should return a tuple (logits, loss), not {type(out).__name__}.")
-    return {"logits": out[0], "loss": out[1]}
+def gelu_gradients(impl, x, grad_output):
+    return forward_backward(api(impl, "gelu"), grad_output, Grad("x", x))
+
+
+def biased_linear_output(impl, x, weight, bias):
+    module = api(impl, "BiasedLinear")(24, 40, dtype=x.dtype)
+    return {"output": load_weights(module, "BiasedLinear", {"weight": weight, "bias": bias})(x)}
+
+
+def mlp_parameters(impl):
+    return {
+        "bias": state_dict_summary(api(impl, "GeluMLP")(24, 56)),
+        "no_bias": state_dict_summary(api(impl, "GeluMLP")(24, 56, bias=False)),
+    }
+
+
+def mlp_output_and_gradients(impl, x, grad_output, **w):
+    module = load_weights(api(impl, "GeluMLP")(24, 56, dtype=x.dtype), "GeluMLP", unprefixed("w.", w))
+    return {"output": module(x), **module_gradients(module, x, grad_output)}
+
+
+MLP_SHAPES = {"w1.weight": (56, 24), "w1.bias": (56,), "w2.weight": (24, 56), "w2.bias": (24,)}
+MLP_GRADS = ("output", "x.grad", "w1.weight.grad", "w1.bias.grad", "w2.weight.grad", "w2.bias.grad")
+
+CASES += [
+    Case("gelu", "forward",  # the exact erf form; the tanh approximation is off by up to ~1e-3
+         inputs=draw(x=normal(3, 5, 40, scale=3)), run=gelu_output, judge=close("output", tol=FP32)),
+    Case("gelu", "backward", inputs=draw(x=normal(3, 5, 40, scale=3), grad_output=normal(3, 5, 40)), run=gelu_gradients,
+         judge=close("x.grad", tol=FP32, none_means=NO_GRAD)),
+    Case("gelu", "biased_linear", inputs=draw(x=normal(3, 5, 24), weight=normal(40, 24, scale=0.2), bias=normal(40)),
+         run=biased_linear_output, judge=close("output", tol=FP32)),
+    Case("gelu", "mlp_parameters", run=mlp_parameters, judge=same_state_dict("bias", "no_bias")),
+    Case("gelu", "mlp_backward", inputs=draw(x=normal(3, 5, 24), **weights(MLP_SHAPES, "w."), grad_output=normal(3, 5, 24)),
+         run=mlp_output_and_gradients, judge=close(*MLP_GRADS, tol=FP32, none_means=NO_GRAD)),
+]
+
+
+# -- rotary positions ----------------------------------------------------------------------------
+def rope_buffers(impl):
+    module = rope(impl)
+    return {
+        "state_dict": list(module.state_dict()),
+        "parameters": [n for n, _ in module.named_parameters()],
+        "buffers": [n for n, _ in module.named_buffers()],
+    }
+
+
+def buffers_not_in_state_dict(out, _):
+    if out.get("state_dict"):
+        raise CaseFailed(
+            f"RotaryPositionalEmbedding's state dict holds {', '.join(out['state_dict'])}; the cos/sin tables "
+            "are derived from theta, not learned: register them with persistent=False."
+        )
+    if out.get("parameters"):
+        raise CaseFailed("RotaryPositionalEmbedding should have no parameters.")
+    if not out.get("buffers"):
+        raise CaseFailed("RotaryPositionalEmbedding should precompute its cos/sin tables as buffers (register_buffer).")
+
+
+def rope_output(impl, x, positions):
+    return {"output": rope(impl, d_k=16, max_seq_len=32)(x, positions)}
+
+
+def rope_one_row_of_positions(impl, x):
+    return {"output": rope(impl, d_k=16, max_seq_len=32, theta=500.0)(x, torch.arange(5, 5 + T))}
 
 
 def rope_distance_matrix(impl, q, k):
@@ -237,6 +253,199 @@ def depends_only_on_distance(out, expected):
         )
 
 
+CASES += [
+    Case("rope", "buffers",  # cos/sin are derived, not learned: not in the state dict
+         run=rope_buffers, judge=buffers_not_in_state_dict, reference=False),
+    Case("rope", "forward",  # positions per sequence, in any order
+         inputs=draw(x=normal(3, T, 16), positions=integers(32, 3, T)), run=rope_output, judge=close("output", tol=FP32)),
+    Case("rope", "broadcast_positions",  # x (B, heads, T, d_k) with one (T,) row of positions
+         inputs=draw(x=normal(2, 3, T, 16)), run=rope_one_row_of_positions, judge=close("output", tol=FP32)),
+    Case("rope", "relative_positions",  # q·k after rotation depends only on the distance m - n
+         inputs=draw(q=normal(16), k=normal(16)), run=rope_distance_matrix, judge=depends_only_on_distance),
+]
+
+
+# -- multi-head self-attention -------------------------------------------------------------------
+def mhsa_parameters(impl):
+    MultiHeadSelfAttention = api(impl, "MultiHeadSelfAttention")
+    return {
+        "no_bias": state_dict_summary(MultiHeadSelfAttention(D_MODEL, HEADS)),
+        "bias": state_dict_summary(MultiHeadSelfAttention(D_MODEL, HEADS, bias=True)),
+        "rope": state_dict_summary(MultiHeadSelfAttention(D_MODEL, HEADS, rope=rope(impl))),
+    }
+
+
+def mhsa_output(bias=False, with_rope=False):
+    def run(impl, x, **w):
+        return {"output": attention(impl, w, bias=bias, with_rope=with_rope)(x)}
+
+    return run
+
+
+def mhsa_output_at_positions(impl, x, positions, **w):
+    return {"output": attention(impl, w, with_rope=True)(x, positions)}
+
+
+def mhsa_future_changed(impl, x, x_future_changed, **w):
+    module = attention(impl, w)
+    return {"output": module(x), "output_future_changed": module(x_future_changed)}
+
+
+def mhsa_others_changed(impl, x, x_others_changed, **w):
+    module = attention(impl, w)
+    return {"output": module(x), "output_others_changed": module(x_others_changed)}
+
+
+def mhsa_gradients(impl, x, grad_output, **w):
+    return only(ATTENTION_GRADS, module_gradients(attention(impl, w, bias=True), x, grad_output))
+
+
+def sequence_and_future_changed(g):
+    x = randn(g, 2, T, D_MODEL)
+    return {"x": x, "x_future_changed": with_future_changed(x, 4, randn(g, 2, T - 4, D_MODEL))}
+
+
+def batch_and_others_changed(g):
+    x = randn(g, 3, T, D_MODEL)
+    return {"x": x, "x_others_changed": torch.cat([x[:1], randn(g, 2, T, D_MODEL)])}
+
+
+def shifted_positions(g):
+    return torch.stack([torch.arange(T), torch.arange(4, 4 + T)])
+
+
+def with_weights(make_inputs, shapes: dict, prefix: str = ""):
+    """Inputs made by `make_inputs`, then the weights of `shapes` (their names prefixed)."""
+    make_weights = draw(**weights(shapes, prefix))
+    return lambda g: {**make_inputs(g), **make_weights(g)}
+
+
+ATTENTION = attention_shapes("", D_MODEL, bias=False)
+ATTENTION_WITH_BIAS = attention_shapes("", D_MODEL, bias=True)
+ATTENTION_GRADS = ("x.grad", "q_proj.weight.grad", "v_proj.weight.grad", "output_proj.bias.grad")
+X = normal(2, T, D_MODEL)
+
+CASES += [
+    Case("multihead_attention", "parameters", run=mhsa_parameters, judge=same_state_dict("no_bias", "bias", "rope")),
+    Case("multihead_attention", "forward",  # 4 heads of 8: scale by sqrt(8), not sqrt(32)
+         inputs=draw(x=X, **weights(ATTENTION_WITH_BIAS)), run=mhsa_output(bias=True), judge=close("output", tol=FP32)),
+    Case("multihead_attention", "rope", inputs=draw(x=X, **weights(ATTENTION)), run=mhsa_output(with_rope=True),
+         judge=close("output", tol=FP32)),
+    Case("multihead_attention", "rope_positions",  # explicit (B, T) positions, shifted per sequence
+         inputs=draw(x=X, positions=shifted_positions, **weights(ATTENTION)), run=mhsa_output_at_positions,
+         judge=close("output", tol=FP32)),
+    Case("multihead_attention", "causal_no_leak", inputs=with_weights(sequence_and_future_changed, ATTENTION),
+         run=mhsa_future_changed, judge=future_does_not_leak("output", FP32, 4, "input", LEAK_ADVICE)),
+    Case("multihead_attention", "batch_independent", inputs=with_weights(batch_and_others_changed, ATTENTION),
+         run=mhsa_others_changed, judge=batch_independent("output", FP32)),
+    Case("multihead_attention", "backward",
+         inputs=draw(x=X, **weights(ATTENTION_WITH_BIAS), grad_output=normal(2, T, D_MODEL)), run=mhsa_gradients,
+         judge=close(*ATTENTION_GRADS, tol=FP32, none_means=NO_GRAD)),
+]
+
+
+# -- the transformer block -----------------------------------------------------------------------
+def block_parameters(impl):
+    TransformerBlock = api(impl, "TransformerBlock")
+    return {p: state_dict_summary(TransformerBlock(block_config(impl, p), rope=rope(impl) if p == "llama" else None))
+            for p in ("llama", "gpt")}
+
+
+def block_output(preset: str):
+    def run(impl, x, **w):
+        return {"output": block(impl, preset, unprefixed("w.", w))(x)}
+
+    return run
+
+
+def block_gradients(impl, x, grad_output, **w):
+    return only(BLOCK_GRADS, module_gradients(block(impl, "gpt", unprefixed("w.", w)), x, grad_output))
+
+
+BLOCK_GRADS = ("x.grad", "ln1.weight.grad", "attn.q_proj.weight.grad", "attn.output_proj.bias.grad", "ln2.bias.grad",
+               "ffn.w2.weight.grad")
+
+CASES += [
+    Case("transformer_block", "parameters", run=block_parameters, judge=same_state_dict("llama", "gpt")),
+    *(
+        Case("transformer_block", f"forward_{preset}",
+             inputs=draw(x=X, **weights(block_shapes("", preset, D_MODEL, D_FF), "w.")), run=block_output(preset),
+             judge=close("output", tol=DEEP))
+        for preset in ("llama", "gpt")
+    ),
+    Case("transformer_block", "backward",
+         inputs=draw(x=X, **weights(block_shapes("", "gpt", D_MODEL, D_FF), "w."), grad_output=normal(2, T, D_MODEL)),
+         run=block_gradients, judge=close(*BLOCK_GRADS, tol=DEEP, none_means=NO_GRAD)),
+]
+
+
+# -- the language model ----------------------------------------------------------------------------
+def lm_state_dicts(impl):
+    return {p: state_dict_summary(api(impl, "TransformerLM")(config(impl, p, **LM))) for p in ("llama", "gpt")}
+
+
+def lm_logits(preset: str):
+    def run(impl, idx, **w):
+        return {"logits": lm(impl, preset, unprefixed("w.", w))(idx)}
+
+    return run
+
+
+def lm_logits_and_loss(impl, idx, targets, **w):
+    out = lm(impl, "gpt", unprefixed("w.", w))(idx, targets)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise CaseFailed(f"model(idx, targets) should return a tuple (logits, loss), not {type(out).__name__}.")
+    return {"logits": out[0], "loss": out[1]}
+
+
+def lm_future_changed(impl, idx, idx_future_changed, **w):
+    model = lm(impl, "llama", unprefixed("w.", w))
+    return {"logits": model(idx), "logits_future_changed": model(idx_future_changed)}
+
+
+def lm_others_changed(impl, idx, idx_others_changed, **w):
+    model = lm(impl, "gpt", unprefixed("w.", w))
+    return {"logits": model(idx), "logits_others_changed": model(idx_others_changed)}
+
+
+def gradient_report(impl, preset):
+    torch.manual_seed(0)
+    model = api(impl, "TransformerLM")(config(impl, preset, **LM))
+    g = torch.Generator().manual_seed(1)
+    idx, targets = randint(g, LM["vocab_size"], 2, LM_T), randint(g, LM["vocab_size"], 2, LM_T)
+    out = model(idx, targets)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise CaseFailed("model(idx, targets) should return (logits, loss).")
+    out[1].backward()
+    params = dict(model.named_parameters())
+    missing = [n for n, p in params.items() if p.grad is None or not p.grad.abs().sum() > 0]
+    return {"parameters": len(params), "without_gradient": missing}
+
+
+def gradient_reports(impl):
+    return {p: gradient_report(impl, p) for p in ("llama", "gpt")}
+
+
+def every_parameter_gets_a_gradient(out, _):
+    for preset in ("llama", "gpt"):
+        result = out.get(preset)
+        if not isinstance(result, dict) or not result.get("parameters"):
+            raise CaseFailed(f"{preset}: the model has no parameters.")
+        if result["without_gradient"]:
+            raise CaseFailed(f"{preset}: these parameters got no gradient from the loss: {', '.join(result['without_gradient'])}.")
+
+
+def parameter_counts(impl):
+    count_parameters = api(impl, "count_parameters")
+    return {
+        "seed_gpt": count_parameters(config(impl, "gpt", **SEED_GPT)),
+        "llama": count_parameters(config(impl, "llama", **LM)),
+        "gpt": count_parameters(config(impl, "gpt", **LM)),
+        "gpt_no_bias": count_parameters(config(impl, "gpt", **LM, bias=False)),
+        "llama_with_bias_and_layernorm": count_parameters(config(impl, "llama", **LM, bias=True, norm="layernorm")),
+    }
+
+
 def counts_match(out, expected):
     for name, count in expected.items():
         yours = out.get(name)
@@ -246,238 +455,39 @@ def counts_match(out, expected):
         raise CaseFailed("internal: the seed configuration's reference count is off")
 
 
-def buffers_not_in_state_dict(out, _):
-    if out.get("state_dict"):
-        raise CaseFailed(
-            f"RotaryPositionalEmbedding's state dict holds {', '.join(out['state_dict'])}; the cos/sin tables "
-            "are derived from theta, not learned: register them with persistent=False."
-        )
-    if out.get("parameters"):
-        raise CaseFailed("RotaryPositionalEmbedding should have no parameters.")
-    if not out.get("buffers"):
-        raise CaseFailed("RotaryPositionalEmbedding should precompute its cos/sin tables as buffers (register_buffer).")
+def tokens_and_future_changed(g):
+    idx = randint(g, LM["vocab_size"], 2, LM_T)
+    return {"idx": idx, "idx_future_changed": with_future_changed(idx, 6, randint(g, LM["vocab_size"], 2, LM_T - 6))}
 
 
-CASES: list[Case] = [
-    # -- LayerNorm ---------------------------------------------------------------------------
-    Case(
-        "layernorm", "parameters",
-        run=lambda impl: {
-            "bias": state_dict_summary(api(impl, "LayerNorm")(40)),
-            "no_bias": state_dict_summary(api(impl, "LayerNorm")(40, bias=False)),
-            "values": torch.cat([t for t in api(impl, "LayerNorm")(40).state_dict().values()]),
-        },
-        judge=all_of(same_state_dict("bias", "no_bias"), close("values", tol=FP32)),
-    ),
-    Case(
-        "layernorm", "forward",  # rows with an offset and many scales
-        inputs=lambda g: {"x": randn(g, 3, 5, 40) * 10 ** torch.empty(3, 5, 1).uniform_(-1, 2, generator=g) + 1,
-                          "weight": 1 + randn(g, 40, scale=0.5), "bias": randn(g, 40, scale=0.5)},
-        run=lambda impl, x, weight, bias: {"output": load_weights(api(impl, "LayerNorm")(40), "LayerNorm", {"weight": weight, "bias": bias})(x)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "layernorm", "backward",
-        inputs=lambda g: {"x": randn(g, 3, 5, 40), "weight": 1 + randn(g, 40, scale=0.5), "bias": randn(g, 40, scale=0.5), "grad_output": randn(g, 3, 5, 40)},
-        run=lambda impl, x, weight, bias, grad_output: forward_backward(
-            m := load_weights(api(impl, "LayerNorm")(40), "LayerNorm", {"weight": weight, "bias": bias}), grad_output, Grad("x", x), module=m),
-        judge=close("x.grad", "weight.grad", "bias.grad", tol=FP32, none_means=NO_GRAD),
-    ),
-    Case(
-        "layernorm", "float16",
-        inputs=lambda g: {"x": (randn(g, 3, 5, 40, scale=100) + 50).half(), "weight": 1 + randn(g, 40, scale=0.5), "bias": randn(g, 40, scale=0.5)},
-        run=lambda impl, x, weight, bias: {"output": load_weights(api(impl, "LayerNorm")(40), "LayerNorm", {"weight": weight, "bias": bias})(x)},
-        judge=close("output", tol=FP16),
-    ),
-    # -- GELU, biases and the classic MLP ------------------------------------------------------
-    Case(
-        "gelu", "forward",  # the exact erf form; the tanh approximation is off by up to ~1e-3
-        inputs=lambda g: {"x": randn(g, 3, 5, 40, scale=3)},
-        run=lambda impl, x: {"output": api(impl, "gelu")(x)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "gelu", "backward",
-        inputs=lambda g: {"x": randn(g, 3, 5, 40, scale=3), "grad_output": randn(g, 3, 5, 40)},
-        run=lambda impl, x, grad_output: forward_backward(api(impl, "gelu"), grad_output, Grad("x", x)),
-        judge=close("x.grad", tol=FP32, none_means=NO_GRAD),
-    ),
-    Case(
-        "gelu", "biased_linear",
-        inputs=lambda g: {"x": randn(g, 3, 5, 24), "weight": randn(g, 40, 24, scale=0.2), "bias": randn(g, 40)},
-        run=lambda impl, x, weight, bias: {
-            "output": load_weights(api(impl, "BiasedLinear")(24, 40, dtype=x.dtype), "BiasedLinear", {"weight": weight, "bias": bias})(x)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "gelu", "mlp_parameters",
-        run=lambda impl: {
-            "bias": state_dict_summary(api(impl, "GeluMLP")(24, 56)),
-            "no_bias": state_dict_summary(api(impl, "GeluMLP")(24, 56, bias=False)),
-        },
-        judge=same_state_dict("bias", "no_bias"),
-    ),
-    Case(
-        "gelu", "mlp_backward",
-        inputs=lambda g: {"x": randn(g, 3, 5, 24), **prefixed("w.", random_weights(g, {"w1.weight": (56, 24), "w1.bias": (56,), "w2.weight": (24, 56), "w2.bias": (24,)})),
-                          "grad_output": randn(g, 3, 5, 24)},
-        run=lambda impl, x, grad_output, **w: {
-            "output": (m := load_weights(api(impl, "GeluMLP")(24, 56, dtype=x.dtype), "GeluMLP", unprefixed("w.", w)))(x),
-            **forward_backward(m, grad_output, Grad("x", x), module=m),
-        },
-        judge=close("output", "x.grad", "w1.weight.grad", "w1.bias.grad", "w2.weight.grad", "w2.bias.grad", tol=FP32, none_means=NO_GRAD),
-    ),
-    # -- rotary positions --------------------------------------------------------------------------
-    Case(
-        "rope", "buffers",  # cos/sin are derived, not learned: not in the state dict
-        run=lambda impl: {
-            "state_dict": list((r := rope(impl)).state_dict()),
-            "parameters": [n for n, _ in r.named_parameters()],
-            "buffers": [n for n, _ in r.named_buffers()],
-        },
-        judge=buffers_not_in_state_dict,
-        reference=False,
-    ),
-    Case(
-        "rope", "forward",  # positions per sequence, in any order
-        inputs=lambda g: {"x": randn(g, 3, T, 16), "positions": randint(g, 32, 3, T)},
-        run=lambda impl, x, positions: {"output": rope(impl, d_k=16, max_seq_len=32)(x, positions)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "rope", "broadcast_positions",  # x (B, heads, T, d_k) with one (T,) row of positions
-        inputs=lambda g: {"x": randn(g, 2, 3, T, 16)},
-        run=lambda impl, x: {"output": rope(impl, d_k=16, max_seq_len=32, theta=500.0)(x, torch.arange(5, 5 + T))},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "rope", "relative_positions",  # q·k after rotation depends only on the distance m - n
-        inputs=lambda g: {"q": randn(g, 16), "k": randn(g, 16)},
-        run=rope_distance_matrix,
-        judge=depends_only_on_distance,
-    ),
-    # -- multi-head self-attention ------------------------------------------------------------------
-    Case(
-        "multihead_attention", "parameters",
-        run=lambda impl: {
-            "no_bias": state_dict_summary(api(impl, "MultiHeadSelfAttention")(D_MODEL, HEADS)),
-            "bias": state_dict_summary(api(impl, "MultiHeadSelfAttention")(D_MODEL, HEADS, bias=True)),
-            "rope": state_dict_summary(api(impl, "MultiHeadSelfAttention")(D_MODEL, HEADS, rope=rope(impl))),
-        },
-        judge=same_state_dict("no_bias", "bias", "rope"),
-    ),
-    Case(
-        "multihead_attention", "forward",  # 4 heads of 8: scale by sqrt(8), not sqrt(32)
-        inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), **attention_weights(g, bias=True)},
-        run=lambda impl, x, **w: {"output": attention(impl, w, bias=True)(x)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "multihead_attention", "rope",
-        inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), **attention_weights(g)},
-        run=lambda impl, x, **w: {"output": attention(impl, w, with_rope=True)(x)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "multihead_attention", "rope_positions",  # explicit (B, T) positions, shifted per sequence
-        inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), "positions": torch.stack([torch.arange(T), torch.arange(4, 4 + T)]), **attention_weights(g)},
-        run=lambda impl, x, positions, **w: {"output": attention(impl, w, with_rope=True)(x, positions)},
-        judge=close("output", tol=FP32),
-    ),
-    Case(
-        "multihead_attention", "causal_no_leak",
-        inputs=lambda g: {"x": (x := randn(g, 2, T, D_MODEL)), "x_future_changed": with_future_changed(x, 4, randn(g, 2, T - 4, D_MODEL)), **attention_weights(g)},
-        run=lambda impl, x, x_future_changed, **w: {
-            "output": (m := attention(impl, w))(x), "output_future_changed": m(x_future_changed)},
-        judge=no_future_leak("output", FP32, 4),
-    ),
-    Case(
-        "multihead_attention", "batch_independent",
-        inputs=lambda g: {"x": (x := randn(g, 3, T, D_MODEL)), "x_others_changed": torch.cat([x[:1], randn(g, 2, T, D_MODEL)]), **attention_weights(g)},
-        run=lambda impl, x, x_others_changed, **w: {
-            "output": (m := attention(impl, w))(x), "output_others_changed": m(x_others_changed)},
-        judge=batch_independent("output", FP32),
-    ),
-    Case(
-        "multihead_attention", "backward",
-        inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), **attention_weights(g, bias=True), "grad_output": randn(g, 2, T, D_MODEL)},
-        run=lambda impl, x, grad_output, **w: only(
-            ATTENTION_GRADS, forward_backward(m := attention(impl, w, bias=True), grad_output, Grad("x", x), module=m)),
-        judge=close(*ATTENTION_GRADS, tol=FP32, none_means=NO_GRAD),
-    ),
-    # -- the transformer block ------------------------------------------------------------------------
-    Case(
-        "transformer_block", "parameters",
-        run=lambda impl: {p: state_dict_summary(api(impl, "TransformerBlock")(block_config(impl, p), rope=rope(impl) if p == "llama" else None)) for p in ("llama", "gpt")},
-        judge=same_state_dict("llama", "gpt"),
-    ),
+def batch_of_tokens_and_others_changed(g):
+    idx = randint(g, LM["vocab_size"], 3, LM_T)
+    return {"idx": idx, "idx_others_changed": torch.cat([idx[:1], randint(g, LM["vocab_size"], 2, LM_T)])}
+
+
+def lm_weights(preset: str) -> dict:
+    return weights(lm_shapes(preset), "w.")
+
+
+TOKENS = integers(LM["vocab_size"], 2, LM_T)
+
+CASES += [
+    Case("transformer_lm", "state_dict",  # the documented names, and no RoPE tables
+         run=lm_state_dicts, judge=same_state_dict("llama", "gpt")),
     *(
-        Case(
-            "transformer_block", f"forward_{preset}",
-            inputs=lambda g, preset=preset: {"x": randn(g, 2, T, D_MODEL), **prefixed("w.", random_weights(g, block_shapes("", preset, D_MODEL, D_FF)))},
-            run=lambda impl, x, preset=preset, **w: {"output": block(impl, preset, unprefixed("w.", w))(x)},
-            judge=close("output", tol=DEEP),
-        )
+        Case("transformer_lm", f"forward_{preset}",  # T = 11 < context 16
+             inputs=draw(idx=TOKENS, **lm_weights(preset)), run=lm_logits(preset), judge=close("logits", tol=DEEP))
         for preset in ("llama", "gpt")
     ),
-    Case(
-        "transformer_block", "backward",
-        inputs=lambda g: {"x": randn(g, 2, T, D_MODEL), **prefixed("w.", random_weights(g, block_shapes("", "gpt", D_MODEL, D_FF))), "grad_output": randn(g, 2, T, D_MODEL)},
-        run=lambda impl, x, grad_output, **w: only(
-            BLOCK_GRADS, forward_backward(m := block(impl, "gpt", unprefixed("w.", w)), grad_output, Grad("x", x), module=m)),
-        judge=close(*BLOCK_GRADS, tol=DEEP, none_means=NO_GRAD),
-    ),
-    # -- the language model ---------------------------------------------------------------------------
-    Case(
-        "transformer_lm", "state_dict",  # the documented names, and no RoPE tables
-        run=lambda impl: {p: state_dict_summary(api(impl, "TransformerLM")(config(impl, p, **LM))) for p in ("llama", "gpt")},
-        judge=same_state_dict("llama", "gpt"),
-    ),
-    *(
-        Case(
-            "transformer_lm", f"forward_{preset}",  # T = 11 < context 16
-            inputs=lambda g, preset=preset: {"idx": randint(g, LM["vocab_size"], 2, LM_T), **prefixed("w.", random_weights(g, lm_shapes(preset)))},
-            run=lambda impl, idx, preset=preset, **w: {"logits": lm(impl, preset, unprefixed("w.", w))(idx)},
-            judge=close("logits", tol=DEEP),
-        )
-        for preset in ("llama", "gpt")
-    ),
-    Case(
-        "transformer_lm", "loss",  # model(idx, targets) -> (logits, loss)
-        inputs=lambda g: {"idx": randint(g, LM["vocab_size"], 2, LM_T), "targets": randint(g, LM["vocab_size"], 2, LM_T), **prefixed("w.", random_weights(g, lm_shapes("gpt")))},
-        run=lambda impl, idx, targets, **w: loss_of(lm(impl, "gpt", unprefixed("w.", w))(idx, targets)),
-        judge=close("logits", "loss", tol=DEEP),
-    ),
-    Case(
-        "transformer_lm", "causal_no_leak",
-        inputs=lambda g: {**tokens_with_future_changed(g), **prefixed("w.", random_weights(g, lm_shapes("llama")))},
-        run=lambda impl, idx, idx_future_changed, **w: {
-            "logits": (m := lm(impl, "llama", unprefixed("w.", w)))(idx), "logits_future_changed": m(idx_future_changed)},
-        judge=no_future_leak("logits", DEEP, 6),
-    ),
-    Case(
-        "transformer_lm", "batch_independent",
-        inputs=lambda g: {"idx": (idx := randint(g, LM["vocab_size"], 3, LM_T)), "idx_others_changed": torch.cat([idx[:1], randint(g, LM["vocab_size"], 2, LM_T)]),
-                          **prefixed("w.", random_weights(g, lm_shapes("gpt")))},
-        run=lambda impl, idx, idx_others_changed, **w: {
-            "logits": (m := lm(impl, "gpt", unprefixed("w.", w)))(idx), "logits_others_changed": m(idx_others_changed)},
-        judge=batch_independent("logits", DEEP),
-    ),
-    Case(
-        "transformer_lm", "every_parameter_learns",
-        run=lambda impl: {p: gradient_report(impl, p) for p in ("llama", "gpt")},
-        judge=every_parameter_gets_a_gradient,
-        reference=False,
-    ),
-    Case(
-        "transformer_lm", "count_parameters",  # by formula; the seed GPT has exactly 208,193
-        run=lambda impl: {
-            "seed_gpt": api(impl, "count_parameters")(config(impl, "gpt", **SEED_GPT)),
-            "llama": api(impl, "count_parameters")(config(impl, "llama", **LM)),
-            "gpt": api(impl, "count_parameters")(config(impl, "gpt", **LM)),
-            "gpt_no_bias": api(impl, "count_parameters")(config(impl, "gpt", **LM, bias=False)),
-            "llama_with_bias_and_layernorm": api(impl, "count_parameters")(config(impl, "llama", **LM, bias=True, norm="layernorm")),
-        },
-        judge=counts_match,
-    ),
+    Case("transformer_lm", "loss",  # model(idx, targets) -> (logits, loss)
+         inputs=draw(idx=TOKENS, targets=TOKENS, **lm_weights("gpt")), run=lm_logits_and_loss,
+         judge=close("logits", "loss", tol=DEEP)),
+    Case("transformer_lm", "causal_no_leak", inputs=with_weights(tokens_and_future_changed, lm_shapes("llama"), "w."), run=lm_future_changed,
+         judge=future_does_not_leak("logits", DEEP, 6, "input", LEAK_ADVICE)),
+    Case("transformer_lm", "batch_independent", inputs=with_weights(batch_of_tokens_and_others_changed, lm_shapes("gpt"), "w."),
+         run=lm_others_changed, judge=batch_independent("logits", DEEP)),
+    Case("transformer_lm", "every_parameter_learns", run=gradient_reports, judge=every_parameter_gets_a_gradient,
+         reference=False),
+    Case("transformer_lm", "count_parameters",  # by formula; the seed GPT has exactly 208,193
+         run=parameter_counts, judge=counts_match),
 ]

@@ -1,0 +1,130 @@
+"""Judging helpers the case tables share: tolerances, and judges of structure and properties.
+
+Tolerances come from evidence: selftests/ runs every valid variant and every known mistake.
+"""
+
+from __future__ import annotations
+
+import math
+import torch
+
+from ..case import CaseFailed, Outputs
+from ..checks import Judge, Tol, expect_close, expect_shape_dtype, expect_tensor
+
+# float32 computation judged against a float64 reference.
+FP32 = Tol(rtol=2e-5, atol=2e-6)
+FP16 = Tol(rtol=2e-3, atol=1e-6)  # one fp16 rounding step (2^-10) either way
+BF16 = Tol(rtol=1.6e-2, atol=1e-6)  # one bf16 rounding step (2^-7) either way
+DEEP = Tol(rtol=1e-4, atol=1e-5)  # whole blocks and models sum many float32 products; still tight for float32
+SAME = 1e-6  # "unchanged": the same positions computed twice by the learner's own code
+
+TRUNC_3SIGMA_STD = math.sqrt(1 - 6 * math.exp(-4.5) / math.sqrt(2 * math.pi) / math.erf(3 / math.sqrt(2)))
+"""The std of a normal cut at ±3σ, as a fraction of σ (about 0.9866)."""
+
+NO_GRAD = "no gradient reached it; is it an nn.Parameter, and is every step differentiable?"
+
+
+# -- structure and initialisation -----------------------------------------------------------
+def has_parameters(key: str, what: str, expected: dict[str, tuple[int, ...]], dtype: str = "float32") -> Judge:
+    """Judge: `out[key]` (a parameter_summary) lists exactly these parameters."""
+
+    def judge(out: Outputs, _: Outputs) -> None:
+        summary = out.get(key)
+        if not isinstance(summary, dict) or summary.get("module") != "Module":
+            raise CaseFailed(f"{what} should be a torch.nn.Module.")
+        params = summary["parameters"]
+        for name in summary["plain_tensors"]:
+            if name in expected:
+                raise CaseFailed(f"{what}.{name} is a plain tensor; wrap it in nn.Parameter so it is registered and trained.")
+        if set(params) != set(expected):
+            have = ", ".join(f"`{n}`" for n in params) or "none"
+            want = ", ".join(f"`{n}`" for n in expected)
+            raise CaseFailed(f"{what} should have exactly the parameters {want}, but it has {have}.")
+        for name, shape in expected.items():
+            got_shape, got_dtype = params[name]
+            if tuple(got_shape) != tuple(shape):
+                raise CaseFailed(f"{what}.{name} has shape {tuple(got_shape)} but should have shape {tuple(shape)}.")
+            if got_dtype != dtype:
+                raise CaseFailed(f"{what}.{name} has dtype {got_dtype} but should be {dtype}: pass the `dtype` (and `device`) arguments on to torch when you create it.")
+
+    return judge
+
+
+
+def init_statistics(key: str, what: str, std: float, shape: tuple[int, ...]) -> Judge:
+    """Judge: the weights look like a normal(0, std) sample cut at ±3 std."""
+
+    def judge(out: Outputs, _: Outputs) -> None:
+        w = expect_tensor(key, out.get(key))
+        expect_shape_dtype(key, w, shape, None)
+        w = w.double()
+        n = w.numel()
+        target = std * TRUNC_3SIGMA_STD
+        if not torch.isfinite(w).all():
+            raise CaseFailed(f"{what} contains NaN or Inf right after initialisation.")
+        got_std, got_max, got_mean = w.std().item(), w.abs().max().item(), w.mean().item()
+        if abs(got_std / target - 1) > 0.03:
+            raise CaseFailed(
+                f"{what} has standard deviation {got_std:.4g} but should have about {target:.4g} "
+                f"(std {std:.4g}, slightly less once cut at ±3 std)."
+            )
+        if got_max > 3 * std * (1 + 1e-6):
+            raise CaseFailed(f"{what} has values up to {got_max / std:.2f} std; they should be cut at ±3 std = ±{3 * std:.4g}.")
+        if abs(got_mean) > 6 * target / math.sqrt(n):
+            raise CaseFailed(f"{what} has mean {got_mean:.3g}; it should be centred on 0.")
+
+    return judge
+
+
+# -- properties -------------------------------------------------------------------------------
+def unchanged(before: torch.Tensor, after: torch.Tensor, where, what: str) -> None:
+    if before.shape != after.shape or not torch.allclose(before[where], after[where], rtol=0, atol=SAME):
+        raise CaseFailed(what)
+
+
+def future_does_not_leak(key: str, tol: Tol, start: int, changed: str, advice: str = "") -> Judge:
+    """Judge: `key` matches the reference, and `<key>_future_changed` (the same run with the inputs at positions
+    `start` and later replaced) is unchanged at the positions before `start` (the second-to-last dim)."""
+
+    def judge(out: Outputs, expected: Outputs) -> None:
+        expect_close(key, out.get(key), expected[key], tol)
+        after = expect_tensor(f"{key}_future_changed", out.get(f"{key}_future_changed"))
+        unchanged(out[key], after, (..., slice(0, start), slice(None)),
+                  f"changing the {changed} at positions {start} and later changed `{key}` at positions 0..{start - 1}: "
+                  f"information leaks from the future{advice}.")
+
+    return judge
+
+
+def batch_independent(key: str, tol: Tol) -> Judge:
+    """Judge: `key` matches the reference, and `<key>_others_changed` (the other sequences replaced) is unchanged
+    for sequence 0."""
+
+    def judge(out: Outputs, expected: Outputs) -> None:
+        expect_close(key, out.get(key), expected[key], tol)
+        other = expect_tensor(f"{key}_others_changed", out.get(f"{key}_others_changed"))
+        unchanged(out[key], other, (0,),
+                  "changing the other sequences in the batch changed the output for sequence 0: "
+                  "sequences must not mix (attend over positions within a sequence, never across the batch).")
+
+    return judge
+
+
+def same_state_dict(*keys: str) -> Judge:
+    """Judge: each `out[key]` (a state_dict_summary) holds the reference's names with the reference's shapes."""
+
+    def judge(out: Outputs, expected: Outputs) -> None:
+        for key in keys:
+            yours, ref = out.get(key), expected[key]
+            if not isinstance(yours, dict):
+                raise CaseFailed(f"{key}: could not read the state dict.")
+            missing = [n for n in ref if n not in yours]
+            extra = [n for n in yours if n not in ref]
+            if missing or extra:
+                found = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
+                raise CaseFailed(f"{key}: the state dict should hold exactly the documented names; " + "; ".join(found) + ".")
+            for name, shape in ref.items():
+                if list(yours[name]) != list(shape):
+                    raise CaseFailed(f"{key}: {name} has shape {tuple(yours[name])} but should have shape {tuple(shape)}.")
+
+    return judge

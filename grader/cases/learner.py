@@ -1,0 +1,84 @@
+"""Reaching the learner's code from a case: their public names, their modules loaded with given
+weights, and autograd run through them. Every call passes the required arguments positionally, in
+the documented order, so the learner may name their parameters as they like."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import torch
+from torch import Tensor, nn
+
+from ..case import CaseFailed, Outputs
+from ..checks import dtype_str, expect_shape_dtype, expect_tensor, shape_str
+
+
+def api(impl: Any, name: str) -> Any:
+    try:
+        return getattr(impl, name)
+    except AttributeError:
+        raise CaseFailed(f"your package does not export `{name}`; import it in its __init__.py.") from None
+
+
+def load_weights(module: Any, what: str, weights: dict[str, Tensor]) -> Any:
+    """Copy `weights` into the module's parameters, which must have exactly these names and shapes."""
+    if not isinstance(module, nn.Module):
+        raise CaseFailed(f"{what} should be a torch.nn.Module, but it is a {type(module).__name__}.")
+    state = module.state_dict(keep_vars=True)
+    if set(state) != set(weights):
+        have = ", ".join(f"`{k}`" for k in state) or "none"
+        want = ", ".join(f"`{k}`" for k in weights)
+        raise CaseFailed(f"{what} should hold exactly {want} in its state dict, but it holds {have}.")
+    with torch.no_grad():
+        for name, value in weights.items():
+            if tuple(state[name].shape) != tuple(value.shape):
+                raise CaseFailed(f"{what}.{name} has shape {shape_str(state[name])} but should have shape {shape_str(value)}.")
+            state[name].copy_(value)
+    return module
+
+
+def parameter_summary(module: Any) -> dict[str, Any]:
+    """Names, shapes and dtypes of a module's parameters, and plain tensors posing as weights."""
+    if not isinstance(module, nn.Module):
+        return {"module": type(module).__name__}
+    params = {n: [list(p.shape), dtype_str(p.dtype)] for n, p in module.named_parameters()}
+    plain = [n for n, v in vars(module).items() if isinstance(v, Tensor) and not isinstance(v, nn.Parameter)]
+    return {"module": "Module", "parameters": params, "plain_tensors": plain}
+
+
+def state_dict_summary(module: Any) -> dict[str, list[int]]:
+    """The names and shapes in a module's state dict."""
+    if not isinstance(module, nn.Module):
+        raise CaseFailed(f"expected a torch.nn.Module, got a {type(module).__name__}")
+    return {name: list(t.shape) for name, t in module.state_dict().items()}
+
+
+@dataclass(frozen=True)
+class Grad:
+    """An argument to differentiate with respect to; its gradient comes back as `<name>.grad`."""
+
+    name: str
+    value: Tensor
+
+
+def forward_backward(fn: Callable[..., Any], grad_output: Tensor, *args: Any, module: nn.Module | None = None) -> Outputs:
+    """Gradients of <fn(*args), grad_output> with respect to the `Grad` arguments and the module's parameters."""
+    leaves = {a.name: a.value.detach().clone().requires_grad_(True) for a in args if isinstance(a, Grad)}
+    y = expect_tensor("output", fn(*(leaves[a.name] if isinstance(a, Grad) else a for a in args)))
+    expect_shape_dtype("output", y, tuple(grad_output.shape), None)
+    if y.grad_fn is None:
+        raise CaseFailed(
+            "your output is not connected to the inputs by autograd (it has no grad_fn): "
+            "avoid .detach(), .data, .item() and torch.tensor(...) on intermediate values."
+        )
+    y.backward(grad_output.to(y.dtype))
+    grads = {f"{k}.grad": leaf.grad for k, leaf in leaves.items()}
+    if module is not None:
+        grads.update({f"{n}.grad": p.grad for n, p in module.named_parameters()})
+    return grads
+
+
+def module_gradients(module: nn.Module, x: Tensor, grad_output: Tensor) -> Outputs:
+    """Gradients of a module's output with respect to its input `x` and its parameters."""
+    return forward_backward(module, grad_output, Grad("x", x), module=module)
