@@ -242,7 +242,8 @@ class TransformerLM(nn.Module):
         else:
             self.position_embeddings = None
             self.rope = RotaryPositionalEmbedding(config.rope_theta, config.d_head, config.context_length, device)
-        self.layers = nn.ModuleList([TransformerBlock(config, self.rope, device, dtype) for _ in range(config.num_layers)])
+        self.layers = nn.ModuleList([TransformerBlock(config, self.rope, device, dtype)
+                                     for _ in range(config.num_layers)])
         self.ln_final = make_norm(config, device, dtype)
         self.lm_head = (BiasedLinear if config.bias else Linear)(config.d_model, config.vocab_size, device, dtype)
 

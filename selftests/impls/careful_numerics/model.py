@@ -48,7 +48,8 @@ def make_norm(config: TransformerConfig, device=None, dtype=None) -> nn.Module:
 
 
 class TransformerBlock(nn.Module):
-    def __init__(self, config: TransformerConfig, rope: RotaryPositionalEmbedding | None = None, device=None, dtype=None):
+    def __init__(self, config: TransformerConfig, rope: RotaryPositionalEmbedding | None = None,
+                 device=None, dtype=None):
         super().__init__()
         self.ln1 = make_norm(config, device=device, dtype=dtype)
         self.attn = MultiHeadSelfAttention(config.d_model, config.num_heads, bias=config.bias, rope=rope,
@@ -81,7 +82,8 @@ class TransformerLM(nn.Module):
             TransformerBlock(config, rope=self.rope, device=device, dtype=dtype) for _ in range(config.num_layers)
         )
         self.ln_final = make_norm(config, device=device, dtype=dtype)
-        self.lm_head = (BiasedLinear if config.bias else Linear)(config.d_model, config.vocab_size, device=device, dtype=dtype)
+        head = BiasedLinear if config.bias else Linear
+        self.lm_head = head(config.d_model, config.vocab_size, device=device, dtype=dtype)
 
     def forward(self, idx: Tensor, targets: Tensor | None = None):
         length = idx.shape[-1]

@@ -242,7 +242,8 @@ class TransformerLM(nn.Module):
         if config.positions == "learned":
             self.position_embeddings = Embedding(config.context_length, config.d_model, device=device, dtype=dtype)
         else:
-            self.rope = RotaryPositionalEmbedding(config.rope_theta, config.d_head, config.context_length, device=device)
+            head_size = config.d_model // config.num_heads
+            self.rope = RotaryPositionalEmbedding(config.rope_theta, head_size, config.context_length, device=device)
         self.layers = nn.ModuleList()
         for _ in range(config.num_layers):
             self.layers.append(TransformerBlock(config, rope=self.rope, device=device, dtype=dtype))

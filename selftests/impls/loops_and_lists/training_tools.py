@@ -45,7 +45,7 @@ def get_batch(data, batch_size, context_length, device="cpu", generator=None):
     data = torch.as_tensor(data)
     n = len(data)
     if n <= context_length:
-        raise ValueError(f"need more than context_length={context_length} tokens for one window and its target, got {n}")
+        raise ValueError(f"need more than context_length={context_length} tokens for a window and its target, got {n}")
     starts = torch.randint(0, n - context_length, (batch_size,), generator=generator).tolist()
     x = torch.stack([data[s : s + context_length] for s in starts])
     y = torch.stack([data[s + 1 : s + 1 + context_length] for s in starts])

@@ -32,7 +32,8 @@ def get_batch(data, batch_size: int, context_length: int, device="cpu", generato
     return data[positions].long().to(device), data[positions + 1].long().to(device)
 
 
-def estimate_loss(model, data, batch_size: int, context_length: int, eval_iters: int, device="cpu", generator=None) -> float:
+def estimate_loss(model, data, batch_size: int, context_length: int, eval_iters: int, device="cpu",
+                  generator=None) -> float:
     was_training = model.training
     model.eval()
     with torch.inference_mode():

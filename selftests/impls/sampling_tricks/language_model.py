@@ -20,7 +20,8 @@ class MultiHeadSelfAttention(nn.Module):
 
     def forward(self, x: Tensor, token_positions: Tensor | None = None) -> Tensor:
         T = x.shape[-2]
-        q, k, v = (rearrange(p(x), "... t (h d) -> ... h t d", h=self.num_heads) for p in (self.q_proj, self.k_proj, self.v_proj))
+        q, k, v = (rearrange(proj(x), "... t (h d) -> ... h t d", h=self.num_heads)
+                   for proj in (self.q_proj, self.k_proj, self.v_proj))
         if self.rope is not None:
             positions = torch.arange(T, device=x.device) if token_positions is None else token_positions
             positions = rearrange(positions, "... t -> ... 1 t")
@@ -58,16 +59,21 @@ class TransformerLM(nn.Module):
         self.config = config
         self.token_embeddings = Embedding(config.vocab_size, config.d_model, device=device, dtype=dtype)
         learned = config.positions == "learned"
-        self.position_embeddings = Embedding(config.context_length, config.d_model, device=device, dtype=dtype) if learned else None
-        self.rope = None if learned else RotaryPositionalEmbedding(config.rope_theta, config.d_head, config.context_length, device=device)
-        self.layers = nn.ModuleList([TransformerBlock(config, self.rope, device, dtype) for _ in range(config.num_layers)])
+        self.position_embeddings = (
+            Embedding(config.context_length, config.d_model, device=device, dtype=dtype) if learned else None)
+        rope = None
+        if not learned:
+            rope = RotaryPositionalEmbedding(config.rope_theta, config.d_head, config.context_length, device=device)
+        self.rope = rope
+        self.layers = nn.ModuleList(TransformerBlock(config, rope, device, dtype) for _ in range(config.num_layers))
         self.ln_final = make_norm(config, device, dtype)
-        self.lm_head = (BiasedLinear if config.bias else Linear)(config.d_model, config.vocab_size, device=device, dtype=dtype)
+        Head = BiasedLinear if config.bias else Linear
+        self.lm_head = Head(config.d_model, config.vocab_size, device=device, dtype=dtype)
 
     def forward(self, idx: Tensor, targets: Tensor | None = None):
         T = idx.shape[1]
         if T > self.config.context_length:
-            raise ValueError(f"idx has {T} positions; this model sees at most context_length={self.config.context_length}")
+            raise ValueError(f"idx has {T} positions; the model sees at most {self.config.context_length}")
         positions = torch.arange(T, device=idx.device)
         h = self.token_embeddings(idx)
         if self.position_embeddings is not None:

@@ -150,6 +150,7 @@ def scaled_dot_product_attention(
 def cross_entropy(logits: Float[Tensor, "*batch vocab"], targets: Int[Tensor, "*batch"]) -> Float[Tensor, ""]:
     """mean(logsumexp(z) - z[target]), with the max pulled out of the log-sum-exp."""
     peak: Float[Tensor, "*batch 1"] = torch.amax(logits, dim=-1, keepdim=True)
-    log_normaliser: Float[Tensor, "*batch"] = (peak + torch.log(torch.exp(logits - peak).sum(-1, keepdim=True))).squeeze(-1)
+    summed: Float[Tensor, "*batch 1"] = torch.exp(logits - peak).sum(dim=-1, keepdim=True)
+    log_normaliser: Float[Tensor, "*batch"] = (peak + torch.log(summed)).squeeze(-1)
     target_logits: Float[Tensor, "*batch"] = torch.gather(logits, -1, targets.unsqueeze(-1)).squeeze(-1)
     return torch.mean(log_normaliser - target_logits)

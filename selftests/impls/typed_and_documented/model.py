@@ -110,7 +110,9 @@ class RotaryPositionalEmbedding(nn.Module):
         sin: Float[Tensor, "*batch seq half"] = self.sin[token_positions]
         pairs: Float[Tensor, "*batch seq half 2"] = rearrange(x, "... (half two) -> ... half two", two=2)
         first, second = pairs.unbind(dim=-1)
-        rotated: Float[Tensor, "*batch seq half 2"] = torch.stack((first * cos - second * sin, first * sin + second * cos), dim=-1)
+        rotated: Float[Tensor, "*batch seq half 2"] = torch.stack(
+            (first * cos - second * sin, first * sin + second * cos), dim=-1
+        )
         return rearrange(rotated, "... half two -> ... (half two)").to(x.dtype)
 
 
@@ -160,7 +162,8 @@ class MultiHeadSelfAttention(nn.Module):
             )
             per_head: Int[Tensor, "*batch 1 seq"] = rearrange(positions, "... seq -> ... 1 seq")
             q, k = self.rope(q, per_head), self.rope(k, per_head)
-        heads: Float[Tensor, "*batch heads seq d_head"] = scaled_dot_product_attention(q, k, v, causal_mask(seq, x.device))
+        mask: Bool[Tensor, "seq seq"] = causal_mask(seq, x.device)
+        heads: Float[Tensor, "*batch heads seq d_head"] = scaled_dot_product_attention(q, k, v, mask)
         merged: Float[Tensor, "*batch seq d_model"] = rearrange(heads, "... heads seq d_head -> ... seq (heads d_head)")
         return self.output_proj(merged)
 
@@ -216,7 +219,9 @@ class TransformerLM(nn.Module):
             Embedding(config.context_length, config.d_model, device=device, dtype=dtype) if learned else None
         )
         self.rope = (
-            None if learned else RotaryPositionalEmbedding(config.rope_theta, config.d_head, config.context_length, device=device)
+            None
+            if learned
+            else RotaryPositionalEmbedding(config.rope_theta, config.d_head, config.context_length, device=device)
         )
         self.layers = nn.ModuleList(
             [TransformerBlock(config, rope=self.rope, device=device, dtype=dtype) for _ in range(config.num_layers)]

@@ -209,7 +209,9 @@ def top_p_filter(logits: Float[Tensor, "B V"], p: float) -> Float[Tensor, "B V"]
     return logits.masked_fill(drop, -math.inf)
 
 
-def next_token(logits: Float[Tensor, "B V"], temperature: float, top_k: int | None, top_p: float | None) -> Int[Tensor, "B 1"]:
+def next_token(
+    logits: Float[Tensor, "B V"], temperature: float, top_k: int | None, top_p: float | None
+) -> Int[Tensor, "B 1"]:
     """Greedy at temperature 0, else a sample from the filtered, tempered distribution."""
     if temperature == GREEDY:
         return logits.argmax(dim=-1, keepdim=True)
