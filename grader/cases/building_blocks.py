@@ -13,8 +13,8 @@ import torch
 from ..case import Case, CaseFailed
 from ..checks import Tol, all_of, close, expect_close, expect_tensor
 from .inputs import draw, integers, normal, randn
-from .judges import BF16, FP16, FP32, NO_GRAD, future_does_not_leak, has_parameters, init_statistics
-from .learner import Grad, api, forward_backward, load_weights, module_gradients, parameter_summary
+from .judges import BF16, FP16, FP32, NO_GRAD, future_does_not_leak, has_state_dict, init_statistics, starts_as
+from .learner import Grad, api, forward_backward, load_weights, module_gradients, structure
 
 # +1000 inputs: one float32 ulp of 1000 is 6e-5, so exp(x - logsumexp(x)), a valid form,
 # is off by up to ~1e-4 relative there; an overflow gives inf/NaN, far outside this.
@@ -60,13 +60,13 @@ def parameters_case(part, name, args, shape, small) -> Case:
 
     def summaries(impl):
         return {
-            "float32": parameter_summary(api(impl, name)(*args)),
-            "float64": parameter_summary(api(impl, name)(*small_args, dtype=torch.float64)),
+            "float32": structure(api(impl, name)(*args)),
+            "float64": structure(api(impl, name)(*small_args, dtype=torch.float64)),
         }
 
     judge = all_of(
-        has_parameters("float32", f"{name}({call(args)})", {"weight": shape}),
-        has_parameters("float64", f"{name}({call(small_args)}, dtype=torch.float64)", {"weight": small_shape}, dtype="float64"),
+        has_state_dict("float32", f"{name}({call(args)})", {"weight": shape}),
+        has_state_dict("float64", f"{name}({call(small_args)}, dtype=torch.float64)", {"weight": small_shape}, dtype="float64"),
     )
     return Case(part, "parameters", run=summaries, judge=judge, reference=False)
 
@@ -126,15 +126,10 @@ CASES += [
 def rmsnorm_parameters(impl):
     module = api(impl, "RMSNorm")(D_MODEL)
     return {
-        "float32": parameter_summary(module),
+        "float32": structure(module),
         "weight": module.weight,
-        "float64": parameter_summary(api(impl, "RMSNorm")(3, dtype=torch.float64)),
+        "float64": structure(api(impl, "RMSNorm")(3, dtype=torch.float64)),
     }
-
-
-def gain_starts_at_one(out, _):
-    if not torch.equal(out["weight"], torch.ones(D_MODEL)):
-        raise CaseFailed("RMSNorm.weight should start as all ones.")
 
 
 def rmsnorm_output(impl, x, weight):
@@ -154,9 +149,9 @@ GAIN = normal(D_MODEL, scale=0.5, add=1)
 
 CASES += [
     Case("rmsnorm", "parameters", run=rmsnorm_parameters, reference=False, judge=all_of(
-        has_parameters("float32", "RMSNorm(40)", {"weight": (D_MODEL,)}),
-        has_parameters("float64", "RMSNorm(3, dtype=torch.float64)", {"weight": (3,)}, dtype="float64"),
-        gain_starts_at_one,
+        has_state_dict("float32", "RMSNorm(40)", {"weight": (D_MODEL,)}),
+        has_state_dict("float64", "RMSNorm(3, dtype=torch.float64)", {"weight": (3,)}, dtype="float64"),
+        starts_as("RMSNorm(40)", weight=1),
     )),
     Case("rmsnorm", "forward",  # rows from rms 1e-3 to 1e2: eps must sit inside the square root
          inputs=draw(x=rows_at_many_scales, weight=GAIN), run=rmsnorm_output, judge=close("output", tol=FP32)),
@@ -188,16 +183,16 @@ CASES += [
 
 # -- SwiGLU ------------------------------------------------------------------------------------
 def swiglu_parameters(impl):
-    return {"module": parameter_summary(api(impl, "SwiGLU")(D_SWIGLU, D_FF))}
+    return {"module": structure(api(impl, "SwiGLU")(D_SWIGLU, D_FF))}
 
 
 def swiglu_default_d_ff(impl):
-    return {f"d_model={d}": parameter_summary(api(impl, "SwiGLU")(d)) for d in (100, 96)}
+    return {f"d_model={d}": structure(api(impl, "SwiGLU")(d)) for d in (100, 96)}
 
 
 def rounded_up_to_64(out, _):
     for d_model, d_ff in ((100, 320), (96, 256)):
-        has_parameters(
+        has_state_dict(
             f"d_model={d_model}",
             f"SwiGLU({d_model}) with d_ff left out",
             {"w1.weight": (d_ff, d_model), "w2.weight": (d_model, d_ff), "w3.weight": (d_ff, d_model)},
@@ -218,7 +213,7 @@ SWIGLU_SHAPES = {"w1.weight": (D_FF, D_SWIGLU), "w2.weight": (D_SWIGLU, D_FF), "
 
 CASES += [
     Case("swiglu", "parameters", run=swiglu_parameters, reference=False,
-         judge=has_parameters("module", "SwiGLU(24, 56)", SWIGLU_SHAPES)),
+         judge=has_state_dict("module", "SwiGLU(24, 56)", SWIGLU_SHAPES)),
     Case("swiglu", "default_d_ff",  # 8/3 * d_model, rounded up to a multiple of 64
          run=swiglu_default_d_ff, judge=rounded_up_to_64, reference=False),
     Case("swiglu", "forward", inputs=draw(**SWIGLU_INPUTS), run=swiglu_output, judge=close("output", tol=FP32)),

@@ -25,30 +25,45 @@ NO_GRAD = "no gradient reached it; is it an nn.Parameter, and is every step diff
 
 
 # -- structure and initialisation -----------------------------------------------------------
-def has_parameters(key: str, what: str, expected: dict[str, tuple[int, ...]], dtype: str = "float32") -> Judge:
-    """Judge: `out[key]` (a parameter_summary) lists exactly these parameters."""
+def has_state_dict(key: str, what: str, shapes: dict[str, tuple[int, ...]], dtype: str = "float32") -> Judge:
+    """Judge: `out[key]` (a learner.structure) holds exactly these names, with these shapes, as parameters of `dtype`."""
 
     def judge(out: Outputs, _: Outputs) -> None:
-        summary = out.get(key)
-        if not isinstance(summary, dict) or summary.get("module") != "Module":
+        found = out.get(key)
+        if not isinstance(found, dict) or found.get("module") != "Module":
             raise CaseFailed(f"{what} should be a torch.nn.Module.")
-        params = summary["parameters"]
-        for name in summary["plain_tensors"]:
-            if name in expected:
-                raise CaseFailed(f"{what}.{name} is a plain tensor; wrap it in nn.Parameter so it is registered and trained.")
-        if set(params) != set(expected):
-            have = ", ".join(f"`{n}`" for n in params) or "none"
-            want = ", ".join(f"`{n}`" for n in expected)
-            raise CaseFailed(f"{what} should have exactly the parameters {want}, but it has {have}.")
-        for name, shape in expected.items():
-            got_shape, got_dtype = params[name]
+        state, plain = found["state_dict"], found["plain_tensors"]
+        unregistered = sorted(set(shapes) & set(plain))
+        if unregistered:
+            raise CaseFailed(f"{what}.{unregistered[0]} is a plain tensor; wrap it in nn.Parameter so it is registered and trained.")
+        missing, unexpected = sorted(set(shapes) - set(state)), sorted(set(state) - set(shapes))
+        if missing or unexpected:
+            found_names = ([f"missing {', '.join(missing)}"] if missing else []) + (
+                [f"unexpected {', '.join(unexpected)}"] if unexpected else [])
+            raise CaseFailed(f"{what}'s state dict should hold exactly the documented names; {'; '.join(found_names)}.")
+        for name, shape in shapes.items():
+            got_shape, got_dtype = state[name]
+            if name not in found["parameters"]:
+                raise CaseFailed(f"{what}.{name} is a buffer, not a parameter: wrap it in nn.Parameter so it is trained.")
             if tuple(got_shape) != tuple(shape):
                 raise CaseFailed(f"{what}.{name} has shape {tuple(got_shape)} but should have shape {tuple(shape)}.")
             if got_dtype != dtype:
-                raise CaseFailed(f"{what}.{name} has dtype {got_dtype} but should be {dtype}: pass the `dtype` (and `device`) arguments on to torch when you create it.")
+                raise CaseFailed(f"{what}.{name} has dtype {got_dtype} but should be {dtype}: pass the `dtype` (and `device`) "
+                                 "arguments on to torch when you create it.")
 
     return judge
 
+
+def starts_as(what: str, **values: float) -> Judge:
+    """Judge: each named output tensor starts with every element equal to its value (a gain of ones, a bias of zeros)."""
+
+    def judge(out: Outputs, _: Outputs) -> None:
+        for name, value in values.items():
+            t = out.get(name)
+            if not isinstance(t, torch.Tensor) or not (t == value).all():
+                raise CaseFailed(f"{what}.{name} should start as all {value:g}s.")
+
+    return judge
 
 
 def init_statistics(key: str, what: str, std: float, shape: tuple[int, ...]) -> Judge:
@@ -106,25 +121,5 @@ def batch_independent(key: str, tol: Tol) -> Judge:
         unchanged(out[key], other, (0,),
                   "changing the other sequences in the batch changed the output for sequence 0: "
                   "sequences must not mix (attend over positions within a sequence, never across the batch).")
-
-    return judge
-
-
-def same_state_dict(*keys: str) -> Judge:
-    """Judge: each `out[key]` (a state_dict_summary) holds the reference's names with the reference's shapes."""
-
-    def judge(out: Outputs, expected: Outputs) -> None:
-        for key in keys:
-            yours, ref = out.get(key), expected[key]
-            if not isinstance(yours, dict):
-                raise CaseFailed(f"{key}: could not read the state dict.")
-            missing = [n for n in ref if n not in yours]
-            extra = [n for n in yours if n not in ref]
-            if missing or extra:
-                found = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(extra)}"] if extra else [])
-                raise CaseFailed(f"{key}: the state dict should hold exactly the documented names; " + "; ".join(found) + ".")
-            for name, shape in ref.items():
-                if list(yours[name]) != list(shape):
-                    raise CaseFailed(f"{key}: {name} has shape {tuple(yours[name])} but should have shape {tuple(shape)}.")
 
     return judge

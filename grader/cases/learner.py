@@ -38,20 +38,23 @@ def load_weights(module: Any, what: str, weights: dict[str, Tensor]) -> Any:
     return module
 
 
-def parameter_summary(module: Any) -> dict[str, Any]:
-    """Names, shapes and dtypes of a module's parameters, and plain tensors posing as weights."""
+def structure(module: Any) -> dict[str, Any]:
+    """What a module holds, as plain data: its state dict's names, shapes and dtypes, which of them are
+    parameters, and plain tensors attached as attributes (weights that were never registered)."""
     if not isinstance(module, nn.Module):
         return {"module": type(module).__name__}
-    params = {n: [list(p.shape), dtype_str(p.dtype)] for n, p in module.named_parameters()}
-    plain = [n for n, v in vars(module).items() if isinstance(v, Tensor) and not isinstance(v, nn.Parameter)]
-    return {"module": "Module", "parameters": params, "plain_tensors": plain}
-
-
-def state_dict_summary(module: Any) -> dict[str, list[int]]:
-    """The names and shapes in a module's state dict."""
-    if not isinstance(module, nn.Module):
-        raise CaseFailed(f"expected a torch.nn.Module, got a {type(module).__name__}")
-    return {name: list(t.shape) for name, t in module.state_dict().items()}
+    plain = sorted(
+        f"{prefix}{'.' if prefix else ''}{name}"
+        for prefix, sub in module.named_modules()
+        for name, value in vars(sub).items()
+        if isinstance(value, Tensor) and not isinstance(value, nn.Parameter)
+    )
+    return {
+        "module": "Module",
+        "state_dict": {name: [list(t.shape), dtype_str(t.dtype)] for name, t in module.state_dict().items()},
+        "parameters": sorted(name for name, _ in module.named_parameters()),
+        "plain_tensors": plain,
+    }
 
 
 @dataclass(frozen=True)
