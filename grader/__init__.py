@@ -1,13 +1,22 @@
-"""The autograder: one table of cases drives both pytest (tests/) and grade.py.
+"""The autograder: one table of cases drives pytest (tests/), grade.py and the fixtures.
 
-- parts.py      the parts, their points and prerequisites (the one place points live)
-- cases/        the table of cases: what to feed, what to call, how to judge
-- checks.py     judging helpers that turn a mismatch into a message for a learner
-- execute.py    runs one case against an implementation (in pytest, or in the worker)
-- worker.py     the child process grade.py runs learner code in
-- runner.py     drives the worker, with time limits, and judges what comes back
-- fixtures.py   stored inputs and expected outputs, checked against a sha256 manifest
-- mistakes.py   the catalogue of known learner mistakes, with their hints
-- hints.py      names a known mistake when a failing output matches its signature
-- environment.py  re-runs grade.py and train.py under uv when this Python lacks torch
+A case's way through it: pipeline.py executes it on the learner's package (in this process
+for pytest, in_process.py; in a worker process for grade.py, in_worker.py and worker/), judges the
+plain outputs against the stored expected ones, and names a known mistake when the output matches
+one; scoring.py turns the results into points and report.py shows them.
+
+- case.py         what a case is, what running it gives (Execution), and its verdict (Result)
+- cases/          the table of cases: what to feed, what to call, how to judge, part by part
+- pipeline.py     execute -> judged -> verdict: the one path from a case to its Result
+- checks.py       comparing an output with the reference, in a message written for a learner
+- values.py       how an Execution crosses the process boundary as plain data (never pickle)
+- fixtures.py     stored inputs and expected outputs, checked against a sha256 manifest
+- hints.py        names a known mistake when a failing output matches its signature
+- mistakes        the catalogue of known learner mistakes, with their hints
+- in_process.py   runs cases in this process (pytest, the self-tests)
+- in_worker.py    runs cases in a worker process, with time limits (grade.py)
+- worker/         the worker process and grade.py's side of it
+- scoring.py      from results to points: weights, and the parts that block others
+- report.py       grade.py's table, its JSON and Gradescope's results.json
+- cli.py          grade.py's command line
 """

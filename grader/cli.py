@@ -7,9 +7,10 @@ import json
 import sys
 from pathlib import Path
 
-from .worker.process import Worker
 from course.packages import ImplNotFound, resolve
 from course.parts import PARTS, with_prerequisites
+
+from .worker.process import Worker
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -53,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     from rich.console import Console
 
     from .cases import CASES
-    from .report import as_gradescope, as_json, render
     from .in_worker import run_cases
+    from .report import as_gradescope, as_json, render
     from .scoring import tally
 
     # A part's prerequisites are graded too (not shown), to tell when they are what blocks it.

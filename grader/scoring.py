@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .case import Result
 from course.parts import PARTS, PARTS_BY_NAME, Part
+
+from .case import Result
 
 
 @dataclass

@@ -13,8 +13,24 @@ import torch
 from ..case import Case, CaseFailed
 from ..checks import Tol, all_of, close, expect_close, expect_tensor
 from .inputs import draw, integers, normal, randn
-from .judges import BF16, FP16, FP32, NO_GRAD, future_does_not_leak, has_state_dict, init_statistics, starts_as
-from .learner import Grad, api, forward_backward, load_weights, module_gradients, structure
+from .judges import (
+    BF16,
+    FP16,
+    FP32,
+    NO_GRAD,
+    future_does_not_leak,
+    has_state_dict,
+    init_statistics,
+    starts_as,
+)
+from .learner import (
+    Grad,
+    api,
+    forward_backward,
+    load_weights,
+    module_gradients,
+    structure,
+)
 
 # +1000 inputs: one float32 ulp of 1000 is 6e-5, so exp(x - logsumexp(x)), a valid form,
 # is off by up to ~1e-4 relative there; an overflow gives inf/NaN, far outside this.

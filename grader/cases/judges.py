@@ -6,6 +6,7 @@ Tolerances come from evidence: selftests/ runs every valid variant and every kno
 from __future__ import annotations
 
 import math
+
 import torch
 
 from ..case import CaseFailed, Outputs

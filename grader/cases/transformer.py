@@ -12,8 +12,25 @@ import torch
 from ..case import Case, CaseFailed
 from ..checks import all_of, close, expect_close, expect_tensor
 from .inputs import draw, integers, normal, randint, randn
-from .judges import DEEP, FP16, FP32, NO_GRAD, batch_independent, future_does_not_leak, has_state_dict, starts_as
-from .learner import Grad, api, forward_backward, load_weights, module_gradients, structure
+from .judges import (
+    DEEP,
+    FP16,
+    FP32,
+    NO_GRAD,
+    batch_independent,
+    future_does_not_leak,
+    has_state_dict,
+    starts_as,
+)
+from .learner import (
+    Grad,
+    api,
+    forward_backward,
+    load_weights,
+    module_gradients,
+    structure,
+)
+from .shapes import attention_shapes, block_shapes, lm_shapes
 
 D_MODEL, HEADS, D_HEAD, CONTEXT, T = 32, 4, 8, 16, 6  # attention and blocks: d_head != d_model
 D_FF = 48  # != 4 * d_model
@@ -24,45 +41,6 @@ SEED_GPT_PARAMETERS = 208_193  # the small GPT of Karpathy's "Let's build GPT" l
 LEAK_ADVICE = " (check the causal mask: True on and below the diagonal)"
 
 CASES: list[Case] = []
-
-
-# -- state-dict names and shapes, which the checks pin down --------------------------------------
-def norm_shapes(prefix: str, d: int, gpt: bool) -> dict:
-    return {f"{prefix}weight": (d,), **({f"{prefix}bias": (d,)} if gpt else {})}
-
-
-def attention_shapes(prefix: str, d: int, bias: bool) -> dict:
-    shapes = {f"{prefix}{p}_proj.weight": (d, d) for p in ("q", "k", "v", "output")}
-    return {**shapes, **({f"{prefix}output_proj.bias": (d,)} if bias else {})}
-
-
-def block_shapes(prefix: str, preset: str, d: int, d_ff: int) -> dict:
-    gpt = preset == "gpt"
-    ffn = (
-        {"w1.weight": (d_ff, d), "w1.bias": (d_ff,), "w2.weight": (d, d_ff), "w2.bias": (d,)}
-        if gpt
-        else {"w1.weight": (d_ff, d), "w2.weight": (d, d_ff), "w3.weight": (d_ff, d)}
-    )
-    return {
-        **norm_shapes(f"{prefix}ln1.", d, gpt),
-        **attention_shapes(f"{prefix}attn.", d, gpt),
-        **norm_shapes(f"{prefix}ln2.", d, gpt),
-        **{f"{prefix}ffn.{k}": v for k, v in ffn.items()},
-    }
-
-
-def lm_shapes(preset: str) -> dict:
-    gpt, d, vocab = preset == "gpt", LM["d_model"], LM["vocab_size"]
-    shapes = {"token_embeddings.weight": (vocab, d)}
-    if gpt:
-        shapes["position_embeddings.weight"] = (LM["context_length"], d)
-    for i in range(LM["num_layers"]):
-        shapes.update(block_shapes(f"layers.{i}.", preset, d, LM["d_ff"]))
-    shapes.update(norm_shapes("ln_final.", d, gpt))
-    shapes["lm_head.weight"] = (vocab, d)
-    if gpt:
-        shapes["lm_head.bias"] = (vocab,)
-    return shapes
 
 
 def weights(shapes: dict, prefix: str = "") -> dict:
@@ -481,7 +459,7 @@ def batch_of_tokens_and_others_changed(g):
 
 
 def lm_weights(preset: str) -> dict:
-    return weights(lm_shapes(preset), "w.")
+    return weights(lm_shapes(preset, LM), "w.")
 
 
 TOKENS = integers(LM["vocab_size"], 2, LM_T)
@@ -489,7 +467,7 @@ TOKENS = integers(LM["vocab_size"], 2, LM_T)
 CASES += [
     Case("transformer_lm", "state_dict",  # the documented names, and no RoPE tables
          run=lm_state_dicts, reference=False,
-         judge=all_of(*(has_state_dict(p, f"TransformerLM ({p})", lm_shapes(p)) for p in ("llama", "gpt")))),
+         judge=all_of(*(has_state_dict(p, f"TransformerLM ({p})", lm_shapes(p, LM)) for p in ("llama", "gpt")))),
     *(
         Case("transformer_lm", f"forward_{preset}",  # T = 11 < context 16
              inputs=draw(idx=TOKENS, **lm_weights(preset)), run=lm_logits(preset), judge=close("logits", tol=DEEP))
@@ -498,9 +476,9 @@ CASES += [
     Case("transformer_lm", "loss",  # model(idx, targets) -> (logits, loss)
          inputs=draw(idx=TOKENS, targets=TOKENS, **lm_weights("gpt")), run=lm_logits_and_loss,
          judge=close("logits", "loss", tol=DEEP)),
-    Case("transformer_lm", "causal_no_leak", inputs=with_weights(tokens_and_future_changed, lm_shapes("llama"), "w."), run=lm_future_changed,
+    Case("transformer_lm", "causal_no_leak", inputs=with_weights(tokens_and_future_changed, lm_shapes("llama", LM), "w."), run=lm_future_changed,
          judge=future_does_not_leak("logits", DEEP, 6, "input", LEAK_ADVICE)),
-    Case("transformer_lm", "batch_independent", inputs=with_weights(batch_of_tokens_and_others_changed, lm_shapes("gpt"), "w."),
+    Case("transformer_lm", "batch_independent", inputs=with_weights(batch_of_tokens_and_others_changed, lm_shapes("gpt", LM), "w."),
          run=lm_others_changed, judge=batch_independent("logits", DEEP)),
     Case("transformer_lm", "every_parameter_learns", run=gradient_reports, judge=every_parameter_gets_a_gradient,
          reference=False),
