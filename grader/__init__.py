@@ -7,7 +7,7 @@
 - worker.py     the child process grade.py runs learner code in
 - runner.py     drives the worker, with time limits, and judges what comes back
 - fixtures.py   stored inputs and expected outputs, checked against a sha256 manifest
-- mistakes.py   the catalogue of known learner mistakes, with their hints
+- mistakes/     the catalogue of known learner mistakes, with their hints, one module per part file
 - hints.py      names a known mistake when a failing output matches its signature
 - environment.py  re-runs grade.py and train.py under uv when this Python lacks torch
 """
