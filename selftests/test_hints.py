@@ -1,5 +1,8 @@
-"""Hints that name the mistake (grader/mistakes.py): every catalogued mistake loses points in its
-own part, and the grader names it for at least 90% of them."""
+"""Hints that name the mistake (grader/mistakes/): every catalogued mistake has its wrong
+implementation beside it, loses points in its own part, and the grader names it for at least
+90% of them."""
+
+from importlib import import_module
 
 import pytest
 
@@ -7,7 +10,8 @@ from grader.mistakes import CATALOGUE, MISTAKES_BY_ID
 from course.parts import PARTS_BY_NAME
 
 from .helpers import grade_in_process, lost_points, patched
-from .variants import MISTAKES
+from .variants import MISTAKES, PART_FILES
+from .variants.registry import WRONG_BY_ID
 
 NAMED_AT_LEAST = 0.9
 
@@ -23,8 +27,23 @@ def graded():
     return outcome
 
 
-def test_every_catalogued_mistake_has_its_wrong_implementation():
-    assert [m.id for m in CATALOGUE] == [v.name for v in MISTAKES]
+def test_every_catalogued_mistake_has_its_wrong_implementation_beside_it():
+    """grader/mistakes/<file>.py's entries, selftests/variants/<file>.py's wrong implementations and
+    grader/cases/<file>.py's cases of their parts: the same part file on each side."""
+    catalogued = {m.id: file for file in PART_FILES for m in import_module(f"grader.mistakes.{file}").MISTAKES}
+    assert set(catalogued) == set(MISTAKES_BY_ID), "grader/mistakes/__init__.py should assemble every part file"
+    assert set(WRONG_BY_ID) == set(catalogued), (
+        f"catalogued without a wrong implementation: {sorted(set(catalogued) - set(WRONG_BY_ID))}; "
+        f"registered but not catalogued: {sorted(set(WRONG_BY_ID) - set(catalogued))}"
+    )
+    misplaced = {i: v.module for i, v in WRONG_BY_ID.items() if v.module != f"selftests.variants.{catalogued[i]}"}
+    assert not misplaced, f"register each in selftests/variants/ under its catalogue file's name: {misplaced}"
+    elsewhere = {
+        i: file for i, file in catalogued.items()
+        if MISTAKES_BY_ID[i].part not in {c.part for c in import_module(f"grader.cases.{file}").CASES}
+    }
+    assert not elsewhere, f"catalogued in another part file than their part's cases: {elsewhere}"
+    assert [v.name for v in MISTAKES] == [m.id for m in CATALOGUE]
     assert all(m.part in PARTS_BY_NAME for m in CATALOGUE)
     assert len(CATALOGUE) >= 25
 

@@ -2,9 +2,9 @@
 
 For every case: make its inputs with a generator seeded from the case's id, run the reference
 on them (in float64 where the case says so) and store inputs and outputs; run each known
-mistake of the part (grader/mistakes.py, implemented in selftests/variants.py) and store its
-signature (grader/hints.py) where the case catches it. One safetensors file per part, plus
-fixtures/manifest.json with each file's sha256.
+mistake of the part (catalogued in grader/mistakes/, its wrong implementation registered under
+the same id in selftests/variants/) and store its signature (grader/hints.py) where the case
+catches it. One safetensors file per part, plus fixtures/manifest.json with each file's sha256.
 Run it after changing a case's inputs or the reference; never edit a fixture by hand.
 GRADER_FIXTURES=DIR writes (and makes the grader read) another folder instead.
 """
@@ -26,7 +26,6 @@ from grader.execute import as_expected, execute, judge
 from grader.fixtures import FIXTURES_DIR, MANIFEST, sha256
 from grader.hints import resemblance, signature, stopped_signature
 from course.packages import load
-from grader.mistakes import MISTAKES_BY_ID
 from grader.protocol import decode, encode
 
 
@@ -93,14 +92,14 @@ def build(part: str, cases: list[Case], reference, mistakes: dict, salt: str = "
 
 
 def known_mistakes() -> dict[str, dict]:
-    """part -> {mistake id: the reference with that mistake applied}, for the catalogued mistakes."""
+    """part -> {mistake id: the reference with that mistake applied}, for the catalogued mistakes
+    (selftests.variants.MISTAKES holds exactly those, in catalogue order)."""
     from selftests.helpers import patched
     from selftests.variants import MISTAKES
 
     by_part: dict[str, dict] = defaultdict(dict)
     for variant in MISTAKES:
-        if variant.name in MISTAKES_BY_ID:
-            by_part[variant.part][variant.name] = patched(variant.name, variant.replaces)
+        by_part[variant.part][variant.name] = patched(variant.name, variant.replaces)
     return by_part
 
 
