@@ -61,3 +61,34 @@ def test_mistakes_lose_points_and_are_named(graded, capsys):
 def test_a_hint_names_only_mistakes_of_that_part(graded):
     for mistake_id, (_, hints) in graded.items():
         assert all(MISTAKES_BY_ID[h].part == MISTAKES_BY_ID[mistake_id].part for h in hints)
+
+
+def test_the_catalogue_computes_its_figures_as_the_code_does():
+    """The figures the catalogue's prose computes from the cases (grader/mistakes/) agree with what the
+    reference and the wrong implementations give on those cases."""
+    from grader.cases.transformer import LM
+    from grader.mistakes import training, transformer
+    from solutions import TransformerConfig, TransformerLM, count_parameters, cosine_lr_schedule
+
+    def wrong(mistake_id):
+        return next(iter(WRONG_BY_ID[mistake_id].replaces.values()))
+
+    gpt, llama = TransformerConfig.preset("gpt", **LM), TransformerConfig.preset("llama", **LM)
+    gpt_model_parameters = sum(p.numel() for p in TransformerLM(gpt).parameters())
+    assert transformer.GPT_PARAMETERS == count_parameters(gpt) == gpt_model_parameters
+    assert transformer.LLAMA_PARAMETERS == count_parameters(llama)
+    assert transformer.GPT_WITHOUT_BIASES == wrong("count_parameters_forgets_biases")(gpt)
+    assert transformer.GPT_WITHOUT_FINAL_NORM == wrong("count_parameters_forgets_final_norm")(gpt)
+    assert transformer.LLAMA_WITH_ROPE_TABLES == wrong("count_parameters_counts_rope_buffers")(llama)
+
+    def close(x):  # the prose prints 6 significant digits
+        return pytest.approx(x, rel=1e-9)
+
+    schedule = (training.LR_MAX, training.LR_MIN, training.WARMUP, training.COSINE)
+    after_warmup, after_decay = training.WARMUP + 1, training.COSINE + 1
+    assert training.LR_MAX / training.WARMUP == close(wrong("cosine_warmup_off_by_one")(0, *schedule))
+    assert training.cosine(after_warmup) == close(cosine_lr_schedule(after_warmup, *schedule))
+    progress_over_cosine_iters = wrong("cosine_progress_over_cosine_iters")(after_warmup, *schedule)
+    assert training.cosine(after_warmup, decay_length=training.COSINE) == close(progress_over_cosine_iters)
+    assert training.cosine(after_decay) == close(wrong("cosine_never_flat")(after_decay, *schedule))
+    assert training.LR_MIN == close(cosine_lr_schedule(after_decay, *schedule))

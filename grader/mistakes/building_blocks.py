@@ -5,46 +5,65 @@ Each entry's wrong implementation is registered under the same id in selftests/v
 
 from __future__ import annotations
 
+import math
+
+from grader.cases.building_blocks import BATCH, D_IN, D_OUT, EMBEDDING_INIT, LINEAR_INIT
+from grader.cases.common import TRUNC_3SIGMA_STD
+
 from .mistake import Mistake
+
+# What the prose restates from the cases, computed from them so that changing a case changes the text.
+LIN_IN, LIN_OUT = LINEAR_INIT  # linear/init's Linear(in, out)
+LINEAR_STD = math.sqrt(2 / (LIN_IN + LIN_OUT))  # the std it should have
+VARIANCE_AS_STD = 2 / (LIN_IN + LIN_OUT)  # the std it has when the variance is used as the std
+EMB_NUM, EMB_DIM = EMBEDDING_INIT  # embedding/init's Embedding(num, dim)
+EMBEDDING_LINEAR_STD = math.sqrt(2 / (EMB_NUM + EMB_DIM))  # Linear's std, wrongly used for an embedding
+B, T = BATCH  # batch and positions of the cross-entropy logits
+# A weight drawn from N(0, std²) and cut at ±3 std measures std * TRUNC_3SIGMA_STD, which is what init reports.
 
 MISTAKES: list[Mistake] = [
     # -- Linear --
     Mistake(
         "linear_weight_transposed", "linear",
         "Stores the weight as (in_features, out_features) and applies it as x @ W instead of x @ Wᵀ.",
-        "`linear/parameters` reports the weight shape (24, 40) instead of (40, 24) and `linear/init` fails on the "
-        "shape (256, 192); `linear/forward` and `linear/backward` fail as soon as the (40, 24) test weight is loaded.",
-        "Your weight is stored transposed: Linear(24, 40).weight has shape (24, 40). Store it as (out_features, "
+        f"`linear/parameters` reports the weight shape ({D_IN}, {D_OUT}) instead of ({D_OUT}, {D_IN}) and "
+        f"`linear/init` fails on the shape ({LIN_IN}, {LIN_OUT}); `linear/forward` and `linear/backward` fail as soon "
+        f"as the ({D_OUT}, {D_IN}) test weight is loaded.",
+        f"Your weight is stored transposed: Linear({D_IN}, {D_OUT}).weight has shape ({D_IN}, {D_OUT}). Store it as "
+        "(out_features, "
         "in_features), as torch.nn.Linear does, and compute x @ W.T (or einsum '...i,oi->...o').",
     ),
     Mistake(
         "linear_std_is_variance", "linear",
         "Initialises the weight with std 2 / (in + out), which is the variance, instead of sqrt(2 / (in + out)).",
-        "Only `linear/init` fails: Linear(256, 192).weight has standard deviation about 0.0044 instead of about 0.066.",
-        "Your initial weights are about 15 times too small (std 0.0044 for Linear(256, 192)): 2 / (in + out) is the "
-        "variance. Use its square root, std = sqrt(2 / (in + out)) = 0.0668 here, truncated at ±3 std.",
+        f"Only `linear/init` fails: Linear({LIN_IN}, {LIN_OUT}).weight has standard deviation about "
+        f"{VARIANCE_AS_STD * TRUNC_3SIGMA_STD:.2g} instead of about {LINEAR_STD * TRUNC_3SIGMA_STD:.2g}.",
+        f"Your initial weights are about {LINEAR_STD / VARIANCE_AS_STD:.0f} times too small (std "
+        f"{VARIANCE_AS_STD * TRUNC_3SIGMA_STD:.2g} for Linear({LIN_IN}, {LIN_OUT})): 2 / (in + out) is the variance. "
+        f"Use its square root, std = sqrt(2 / (in + out)) = {LINEAR_STD:.4f} here, truncated at ±3 std.",
     ),
     Mistake(
         "linear_trunc_default_bounds", "linear",
         "Calls trunc_normal_ with its default bounds a=-2, b=2, which are absolute values, not ±3 std.",
-        "Only `linear/init` fails: with std 0.067 the bounds ±2 sit at about ±30 std, so nothing is cut and the weight "
-        "has values up to about 4.2 std (the limit is ±3 std = ±0.2004).",
+        f"Only `linear/init` fails: with std {LINEAR_STD:.2g} the bounds ±2 sit at about ±{2 / LINEAR_STD:.0f} std, "
+        "so nothing is cut and the weight has values up to about 4.2 std (the limit is ±3 std = "
+        f"±{3 * LINEAR_STD:.4f}).",
         "Your weights are not cut at ±3 std: trunc_normal_'s a and b are absolute bounds, and their defaults ±2 are "
-        "about 30 std here. Pass a=-3 * std and b=3 * std.",
+        f"about {2 / LINEAR_STD:.0f} std here. Pass a=-3 * std and b=3 * std.",
     ),
     Mistake(
         "linear_no_truncation", "linear",
         "Initialises the weight with plain normal_ of the right std, without truncating at ±3 std.",
-        "Only `linear/init` fails: Linear(256, 192).weight has values up to about 4.2 std, where they should stop at "
-        "±3 std = ±0.2004.",
-        "Your std is right but the tails are not cut: a plain normal sample of 49,152 weights reaches past 4 std. Use "
-        "nn.init.trunc_normal_ with a=-3 * std and b=3 * std.",
+        f"Only `linear/init` fails: Linear({LIN_IN}, {LIN_OUT}).weight has values up to about 4.2 std, where they "
+        f"should stop at ±3 std = ±{3 * LINEAR_STD:.4f}.",
+        f"Your std is right but the tails are not cut: a plain normal sample of {LIN_IN * LIN_OUT:,} weights reaches "
+        "past 4 std. Use nn.init.trunc_normal_ with a=-3 * std and b=3 * std.",
     ),
     Mistake(
         "linear_has_bias", "linear",
         "Gives Linear a zero-initialised bias parameter and adds it in forward.",
-        "`linear/parameters` fails because Linear(24, 40) has the parameters `weight`, `bias` instead of only "
-        "`weight`; `linear/forward` and `linear/backward` fail because the state dict holds an unexpected `bias`. "
+        f"`linear/parameters` fails because Linear({D_IN}, {D_OUT}) has the parameters `weight`, `bias` instead of "
+        "only `weight`; `linear/forward` and `linear/backward` fail because the state dict holds an unexpected `bias`. "
         "`linear/init` passes.",
         "Your Linear has a bias, but this layer (like the Llama projections built on it) has only `weight`. Remove the "
         "bias parameter and return x @ W.T alone.",
@@ -61,18 +80,19 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "embedding_linear_init", "embedding",
         "Initialises the embedding with Linear's std sqrt(2 / (num_embeddings + embedding_dim)) instead of std 1.",
-        "Only `embedding/init` fails: Embedding(512, 96).weight has standard deviation about 0.057 instead of about "
-        "0.987.",
-        "Your embedding weights are far too small (std 0.057 for Embedding(512, 96)): Linear's formula does not apply "
-        "here. Initialise embeddings from N(0, 1) truncated at ±3.",
+        f"Only `embedding/init` fails: Embedding({EMB_NUM}, {EMB_DIM}).weight has standard deviation about "
+        f"{EMBEDDING_LINEAR_STD * TRUNC_3SIGMA_STD:.2g} instead of about {TRUNC_3SIGMA_STD:.3g}.",
+        f"Your embedding weights are far too small (std {EMBEDDING_LINEAR_STD * TRUNC_3SIGMA_STD:.2g} for "
+        f"Embedding({EMB_NUM}, {EMB_DIM})): Linear's formula does not apply here. Initialise embeddings from N(0, 1) "
+        "truncated at ±3.",
     ),
     Mistake(
         "embedding_no_truncation", "embedding",
         "Initialises the embedding with plain randn (std 1) and no truncation at ±3.",
-        "Only `embedding/init` fails: Embedding(512, 96).weight has values up to about 4.4 std, where they should be "
-        "cut at ±3.",
-        "Your std is right but the tails are not cut: randn over 49,152 values goes past ±4. Use nn.init.trunc_normal_ "
-        "with std=1, a=-3 and b=3.",
+        f"Only `embedding/init` fails: Embedding({EMB_NUM}, {EMB_DIM}).weight has values up to about 4.4 std, where "
+        "they should be cut at ±3.",
+        f"Your std is right but the tails are not cut: randn over {EMB_NUM * EMB_DIM:,} values goes past ±4. Use "
+        "nn.init.trunc_normal_ with std=1, a=-3 and b=3.",
     ),
     Mistake(
         "embedding_ignores_dtype", "embedding",
@@ -280,9 +300,10 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "cross_entropy_summed", "cross_entropy",
         "Sums the per-position losses instead of averaging them.",
-        "All four cases fail with the loss N times too large for N positions: 55.0 instead of 3.67 for the (3, 5, 11) "
-        "logits, 6 times too large in `two_dims`.",
-        "Your loss is 15 times the expected value for 3 x 5 positions: you sum the per-position losses. Return their "
+        "All four cases fail with the loss N times too large for N positions: 55.0 instead of 3.67 for the "
+        f"({B}, {T}, 11) logits, 6 times too large in `two_dims`.",
+        f"Your loss is {B * T} times the expected value for {B} x {T} positions: you sum the per-position losses. "
+        "Return their "
         "mean over every batch and position dimension.",
     ),
     Mistake(

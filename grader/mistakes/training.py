@@ -5,16 +5,49 @@ Each entry's wrong implementation is registered under the same id in selftests/v
 
 from __future__ import annotations
 
+import math
+
+from grader.cases.training import (
+    GEN_CONTEXT,
+    GEN_VOCAB,
+    REFERENCE_LOSS,
+    SCHEDULES,
+    SPREAD_N,
+    SPREAD_T,
+    STEPS,
+    TEXT,
+    TRAINING_MARGIN,
+    TWO_GROUPS,
+)
+
 from .mistake import Mistake
+
+# What the prose restates from the cases, computed from them so that changing a case changes the text.
+VOCABULARY, FIRST_SEEN = sorted(set(TEXT)), list(dict.fromkeys(TEXT))  # the right ids, and the mistake's
+LAST_START = SPREAD_N - SPREAD_T - 1  # get_batch/every_start's last valid start
+LR_MAX, LR_MIN, WARMUP, COSINE = next(s for s in SCHEDULES.values() if s[2] > 0)  # the schedule with a warmup
+NO_WARMUP = next(s for s in SCHEDULES.values() if s[2] == 0)
+TOP_K_ABOVE_VOCABULARY = GEN_VOCAB + 8  # generate/top_k_above_vocabulary's top_k
+
+
+def first_ids(vocabulary: list[str]) -> str:
+    """The ids of TEXT's first four characters, numbered by their place in `vocabulary`."""
+    return ", ".join(str(vocabulary.index(c)) for c in TEXT[:4])
+
+
+def cosine(t: int, decay_length: int = COSINE - WARMUP) -> float:
+    """The schedule's cosine phase at step t, its progress measured over decay_length steps (with no flat end)."""
+    return LR_MIN + (1 + math.cos(math.pi * (t - WARMUP) / decay_length)) / 2 * (LR_MAX - LR_MIN)
+
 
 MISTAKES: list[Mistake] = [
     # -- CharTokenizer --
     Mistake(
         "tokenizer_first_appearance_order", "tokenizer",
         "Numbers the characters in order of first appearance instead of in sorted order.",
-        "Only `tokenizer/round_trip` fails: encode gives [0, 1, 2, 3, ...] where [15, 11, 1, 6, ...] is expected; "
-        "decoding still gives the text back.",
-        "Your ids follow the order in which characters first appear ('t' gets 0). Build the vocabulary as "
+        f"Only `tokenizer/round_trip` fails: encode gives [{first_ids(FIRST_SEEN)}, ...] where "
+        f"[{first_ids(VOCABULARY)}, ...] is expected; decoding still gives the text back.",
+        f"Your ids follow the order in which characters first appear ({TEXT[0]!r} gets 0). Build the vocabulary as "
         "sorted(set(text)), so a character's id is its index in that sorted list.",
     ),
     Mistake(
@@ -28,7 +61,8 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "tokenizer_decode_tensor_keys", "tokenizer",
         "Looks the elements of `ids` up in the int-keyed itos dict as they are, so decoding a tensor raises KeyError.",
-        "`tokenizer/round_trip` errors with KeyError: tensor(15) when it decodes a 1-D tensor; decoding a list works.",
+        f"`tokenizer/round_trip` errors with KeyError: tensor({VOCABULARY.index(TEXT[0])}) when it "
+        "decodes a 1-D tensor; decoding a list works.",
         "Your decode fails on a tensor: its elements are 0-dim tensors, not ints, so the dict lookup raises KeyError. "
         "Convert each id with int(i), or the tensor with .tolist(), before the lookup.",
     ),
@@ -44,9 +78,11 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "get_batch_last_start_missing", "get_batch",
         "Draws the starts with torch.randint(N - T - 1), so the last valid start N - T - 1 is never drawn.",
-        "Only `get_batch/every_start` fails: in 800 windows of 8 tokens from 40, no window starts at 31.",
-        "Your last valid start never comes up: with 40 tokens and windows of 8 the starts run 0 .. 31, and "
-        "torch.randint's upper bound is exclusive. Draw from torch.randint(len(data) - context_length, ...).",
+        f"Only `get_batch/every_start` fails: in 800 windows of {SPREAD_T} tokens from {SPREAD_N}, no window starts at "
+        f"{LAST_START}.",
+        f"Your last valid start never comes up: with {SPREAD_N} tokens and windows of {SPREAD_T} the starts run "
+        f"0 .. {LAST_START}, and torch.randint's upper bound is exclusive. Draw from torch.randint(len(data) - "
+        "context_length, ...).",
     ),
     Mistake(
         "get_batch_ignores_generator", "get_batch",
@@ -118,7 +154,7 @@ MISTAKES: list[Mistake] = [
         "adamw_ignores_groups", "adamw",
         "Reads lr, betas, eps and weight_decay from self.defaults instead of from each parameter group.",
         "Only `adamw/trajectory` fails, whose two groups have their own settings: `w` follows the default weight_decay "
-        "0.1 instead of its group's 0.5.",
+        f"0.1 instead of its group's {TWO_GROUPS[0]['weight_decay']}.",
         "Your optimizer ignores each parameter group's own settings: a group's lr, betas and weight_decay override the "
         "defaults. Read them from group['lr'], group['betas'], ... inside the loop over self.param_groups.",
     ),
@@ -135,8 +171,8 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "cosine_warmup_off_by_one", "cosine_lr_schedule",
         "Warms up as (t + 1) / warmup_iters * lr_max, one step ahead, reaching lr_max at t = warmup_iters - 1.",
-        "`cosine_lr_schedule/values` fails throughout the warmup: at t=0 it gives 0.2 instead of 0 (lr_max 1, "
-        "warmup_iters 5), and it is wrong at t = 0 .. 4.",
+        f"`cosine_lr_schedule/values` fails throughout the warmup: at t=0 it gives {LR_MAX / WARMUP:g} instead of 0 "
+        f"(lr_max {LR_MAX:g}, warmup_iters {WARMUP}), and it is wrong at t = 0 .. {WARMUP - 1}.",
         "Your warmup is one step ahead: at t = 0 the rate should be 0, rising linearly to lr_max at t = warmup_iters. "
         "Use t / warmup_iters * lr_max.",
     ),
@@ -144,23 +180,25 @@ MISTAKES: list[Mistake] = [
         "cosine_progress_over_cosine_iters", "cosine_lr_schedule",
         "Measures the cosine progress as (t - warmup_iters) / cosine_iters instead of dividing by cosine_iters - "
         "warmup_iters.",
-        "`cosine_lr_schedule/values` fails from the first step of the decay: at t=6 it gives 0.99446 instead of "
-        "0.990166 (warmup_iters 5, cosine_iters 20), and the rate has not reached lr_min at t = cosine_iters.",
+        f"`cosine_lr_schedule/values` fails from the first step of the decay: at t={WARMUP + 1} it gives "
+        f"{cosine(WARMUP + 1, decay_length=COSINE):.6g} instead of {cosine(WARMUP + 1):.6g} (warmup_iters {WARMUP}, "
+        f"cosine_iters {COSINE}), and the rate has not reached lr_min at t = cosine_iters.",
         "Your decay is too slow and has not reached lr_min at t = cosine_iters: the progress should run from 0 to 1 "
         "over the decay phase. Divide by its length, cosine_iters - warmup_iters.",
     ),
     Mistake(
         "cosine_never_flat", "cosine_lr_schedule",
         "Has no flat end: past cosine_iters the cosine climbs back up instead of staying at lr_min.",
-        "`cosine_lr_schedule/values` fails only after the decay: at t=21 it gives 0.109834 instead of 0.1 "
-        "(cosine_iters 20).",
+        f"`cosine_lr_schedule/values` fails only after the decay: at t={COSINE + 1} it gives {cosine(COSINE + 1):.6g} "
+        f"instead of {LR_MIN:.6g} (cosine_iters {COSINE}).",
         "Your rate rises again after t = cosine_iters: the cosine keeps going past progress 1. Return lr_min for every "
         "t > cosine_iters.",
     ),
     Mistake(
         "cosine_warmup_divides_by_zero", "cosine_lr_schedule",
         "Computes t / warmup_iters for every t, so warmup_iters = 0 raises ZeroDivisionError.",
-        "`cosine_lr_schedule/values` errors with ZeroDivisionError on the schedule without warmup (warmup_iters 0).",
+        "`cosine_lr_schedule/values` errors with ZeroDivisionError on the schedule without warmup "
+        f"(warmup_iters {NO_WARMUP[2]}).",
         "Your schedule divides by warmup_iters even when there is no warmup, so warmup_iters = 0 crashes. Compute the "
         "warmup fraction only when t < warmup_iters, which never holds for 0.",
     ),
@@ -276,9 +314,9 @@ MISTAKES: list[Mistake] = [
         "generate_no_crop", "generate",
         "Feeds the model the whole sequence so far, past its context length.",
         "`generate/greedy_and_cropped` and `top_k_1_is_greedy` fail: generate fed the model 16 tokens though its "
-        "context length is 8. The sampling cases, which generate one token, pass.",
-        "Your generate feeds the model more tokens than its context length (16 for a context of 8). Crop to the last "
-        "context_length tokens before each call: idx[:, -model.config.context_length:].",
+        f"context length is {GEN_CONTEXT}. The sampling cases, which generate one token, pass.",
+        f"Your generate feeds the model more tokens than its context length (16 for a context of {GEN_CONTEXT}). Crop "
+        "to the last context_length tokens before each call: idx[:, -model.config.context_length:].",
     ),
     Mistake(
         "generate_crops_first_tokens", "generate",
@@ -343,8 +381,9 @@ MISTAKES: list[Mistake] = [
         "lm_linear_init_std_one", "training",
         "TransformerLM re-initialises every Linear weight with nn.init.normal_'s default std of 1 instead of sqrt(2 / "
         "(in + out)).",
-        "Only `training/validation_loss_falls` fails: the validation loss starts near 17 and ends near 2.1 after 120 "
-        "steps, above the 1.45 bar. Every unit case passes, because those load their own weights.",
+        "Only `training/validation_loss_falls` fails: the validation loss starts near 17 and ends near 2.1 after "
+        f"{STEPS} steps, above the {REFERENCE_LOSS + TRAINING_MARGIN:.2f} bar. Every unit case passes, because those "
+        "load their own weights.",
         "Your model starts from a huge loss (about 17, where ln(29) ≈ 3.4 is expected for 29 characters) and trains "
         "badly: its weights start far too large. Initialise Linear weights with std sqrt(2 / (in + out)), truncated at "
         "±3 std, not with normal_'s default std 1.",
@@ -361,9 +400,9 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "generate_top_k_too_large", "generate",
         "Calls torch.topk(logits, top_k) without capping top_k at the vocabulary size, so a larger top_k raises.",
-        "Only `generate/top_k_above_vocabulary` (top_k 20, vocabulary 12) errors, with RuntimeError: selected index k "
-        "out of range.",
-        "Your top_k crashes when top_k is larger than the vocabulary (20 for 12 tokens here). Cap it with min(top_k, "
-        "logits.size(-1)): keeping every token is then the right answer.",
+        f"Only `generate/top_k_above_vocabulary` (top_k {TOP_K_ABOVE_VOCABULARY}, vocabulary {GEN_VOCAB}) errors, with "
+        "RuntimeError: selected index k out of range.",
+        f"Your top_k crashes when top_k is larger than the vocabulary ({TOP_K_ABOVE_VOCABULARY} for {GEN_VOCAB} tokens "
+        "here). Cap it with min(top_k, logits.size(-1)): keeping every token is then the right answer.",
     ),
 ]

@@ -5,7 +5,29 @@ Each entry's wrong implementation is registered under the same id in selftests/v
 
 from __future__ import annotations
 
+from grader.cases.transformer import D_HEAD, D_MODEL, LM, LM_T, T
+
 from .mistake import Mistake
+
+
+def lm_parameters(preset: str, *, biases: bool = True, final_norm: bool = True, rope_tables: bool = False) -> int:
+    """The parameters of the transformer_lm cases' model (LM) by formula, and what the count_parameters
+    mistakes make of them: gpt has LayerNorm, a GELU MLP, learned positions and biases; llama has
+    RMSNorm, SwiGLU and RoPE (whose cos/sin tables are buffers, context_length x d_head values)."""
+    V, C, L, F, context = LM["vocab_size"], LM["d_model"], LM["num_layers"], LM["d_ff"], LM["context_length"]
+    gpt = preset == "gpt"
+    b = int(gpt and biases)
+    norm = C + C * b
+    attention = 4 * C * C + C * b  # q, k, v and output projections; the output one's bias
+    ffn = 2 * C * F + (F + C) * b if gpt else 3 * C * F
+    positions = context * C if gpt else context * (C // LM["num_heads"]) * rope_tables
+    return V * C + positions + L * (2 * norm + attention + ffn) + norm * final_norm + C * V + V * b
+
+
+GPT_PARAMETERS, LLAMA_PARAMETERS = lm_parameters("gpt"), lm_parameters("llama")
+GPT_WITHOUT_BIASES, GPT_WITHOUT_FINAL_NORM = lm_parameters("gpt", biases=False), lm_parameters("gpt", final_norm=False)
+LLAMA_WITH_ROPE_TABLES = lm_parameters("llama", rope_tables=True)
+LM_D_HEAD = LM["d_model"] // LM["num_heads"]
 
 MISTAKES: list[Mistake] = [
     # -- LayerNorm --
@@ -104,10 +126,10 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "mhsa_scale_by_d_model", "multihead_attention",
         "Scales the scores by 1/sqrt(d_model) instead of 1/sqrt(d_head).",
-        "Every case but `parameters` fails on its values; in the outputs 5 of 6 positions are off, as the first "
-        "position attends only to itself and the scale does not matter there.",
-        "Your scores look scaled by 1/sqrt(d_model) = 1/sqrt(32); each head attends in d_head = d_model / num_heads "
-        "dimensions, so scale by 1/sqrt(d_head) = 1/sqrt(8).",
+        f"Every case but `parameters` fails on its values; in the outputs {T - 1} of {T} positions are off, as the "
+        "first position attends only to itself and the scale does not matter there.",
+        f"Your scores look scaled by 1/sqrt(d_model) = 1/sqrt({D_MODEL}); each head attends in d_head = d_model / "
+        f"num_heads dimensions, so scale by 1/sqrt(d_head) = 1/sqrt({D_HEAD}).",
     ),
     Mistake(
         "mhsa_mask_wrong_triangle", "multihead_attention",
@@ -120,8 +142,8 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "mhsa_mask_after_softmax", "multihead_attention",
         "Takes the softmax over all scores and then zeroes the future weights, without renormalising.",
-        "Every case but `parameters` fails on its values; in the outputs 5 of 6 positions are off, as only the last "
-        "position, which has no future to zero, is right.",
+        f"Every case but `parameters` fails on its values; in the outputs {T - 1} of {T} positions are off, as only "
+        "the last position, which has no future to zero, is right.",
         "Your attention zeroes the future weights after the softmax, so each row sums to less than 1 (only the last "
         "position comes out right). Fill the future scores with -inf before the softmax.",
     ),
@@ -142,8 +164,8 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "mhsa_no_causal_mask", "multihead_attention",
         "Applies no causal mask, so every token attends to the whole sequence.",
-        "Every case but `parameters` fails on its values; in the outputs 5 of 6 positions are off (the last position "
-        "sees everything anyway), and `causal_no_leak` fails on its values before it reaches its leak check.",
+        f"Every case but `parameters` fails on its values; in the outputs {T - 1} of {T} positions are off (the last "
+        "position sees everything anyway), and `causal_no_leak` fails on its values before it reaches its leak check.",
         "Your attention is not causal: every position sees the whole sequence, so only the last position comes out "
         "right. Mask the scores with a lower-triangular (T, T) mask, -inf above the diagonal, before the softmax.",
     ),
@@ -209,31 +231,35 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "lm_loss_summed", "transformer_lm",
         "Sums the per-position cross-entropy instead of averaging it.",
-        "Only `transformer_lm/loss` fails, on `loss`: 86.2 instead of 3.92, 22 times too large for 2 x 11 positions; "
-        "the logits are right.",
-        "Your loss is 22 times the expected one for 2 sequences of 11 tokens: it is summed over the positions. Take "
-        "the mean cross-entropy over all B x T positions.",
+        f"Only `transformer_lm/loss` fails, on `loss`: 86.2 instead of 3.92, {2 * LM_T} times too large for "
+        f"2 x {LM_T} positions; the logits are right.",
+        f"Your loss is {2 * LM_T} times the expected one for 2 sequences of {LM_T} tokens: it is summed over the "
+        "positions. Take the mean cross-entropy over all B x T positions.",
     ),
     Mistake(
         "count_parameters_forgets_biases", "transformer_lm",
         "Counts the parameters as if bias=False, leaving out every bias.",
-        "Only `transformer_lm/count_parameters` fails: count_parameters(gpt) gives 5872 where the model has 6125.",
-        "Your count is short by the biases (253 for the small GPT): with bias=True, count the attention output "
-        "projection's, both MLP layers', each LayerNorm's and lm_head's biases.",
+        f"Only `transformer_lm/count_parameters` fails: count_parameters(gpt) gives {GPT_WITHOUT_BIASES} where the "
+        f"model has {GPT_PARAMETERS}.",
+        f"Your count is short by the biases ({GPT_PARAMETERS - GPT_WITHOUT_BIASES} for the small GPT): with bias=True, "
+        "count the attention output projection's, both MLP layers', each LayerNorm's and lm_head's biases.",
     ),
     Mistake(
         "count_parameters_forgets_final_norm", "transformer_lm",
         "Leaves the final norm (ln_final) out of the count.",
-        "Only `transformer_lm/count_parameters` fails: count_parameters(gpt) gives 6093 where the model has 6125.",
-        "Your count is 32 short for the GPT with d_model 16: that is ln_final's weight and bias. Add the final norm "
-        "after the blocks (d_model, plus d_model for a LayerNorm's bias).",
+        f"Only `transformer_lm/count_parameters` fails: count_parameters(gpt) gives {GPT_WITHOUT_FINAL_NORM} where the "
+        f"model has {GPT_PARAMETERS}.",
+        f"Your count is {GPT_PARAMETERS - GPT_WITHOUT_FINAL_NORM} short for the GPT with d_model {LM['d_model']}: that "
+        "is ln_final's weight and bias. Add the final norm after the blocks (d_model, plus d_model for a LayerNorm's "
+        "bias).",
     ),
     Mistake(
         "count_parameters_counts_rope_buffers", "transformer_lm",
         "Counts the RoPE cos/sin tables (context_length * d_head values) as if they were parameters.",
-        "Only `transformer_lm/count_parameters` fails, on the RoPE configurations: count_parameters(llama) gives 6960 "
-        "where the model has 6896.",
-        "Your count is too high by context_length * d_head (16 * 4 = 64 here) for RoPE models: the cos/sin tables are "
-        "buffers, not parameters. Count only what model.parameters() holds.",
+        "Only `transformer_lm/count_parameters` fails, on the RoPE configurations: count_parameters(llama) gives "
+        f"{LLAMA_WITH_ROPE_TABLES} where the model has {LLAMA_PARAMETERS}.",
+        f"Your count is too high by context_length * d_head ({LM['context_length']} * {LM_D_HEAD} = "
+        f"{LLAMA_WITH_ROPE_TABLES - LLAMA_PARAMETERS} here) for RoPE models: the cos/sin tables are buffers, not "
+        "parameters. Count only what model.parameters() holds.",
     ),
 ]

@@ -342,13 +342,16 @@ def _estimate_loss_no_eval_mode(model, data, batch_size, context_length, eval_it
 def _estimate_loss_no_no_grad(model, data, batch_size, context_length, eval_iters, device="cpu", generator=None):
     was_training = model.training
     model.eval()
-    loss = _mean_loss(model, data, batch_size, context_length, eval_iters, device, generator)  # builds a graph every call
+    # No torch.no_grad(): every call builds an autograd graph.
+    loss = _mean_loss(model, data, batch_size, context_length, eval_iters, device, generator)
     model.train(was_training)
     return loss
 
 
 @wrong("estimate_loss_always_train_after", replaces="estimate_loss")
-def _estimate_loss_always_train_after(model, data, batch_size, context_length, eval_iters, device="cpu", generator=None):
+def _estimate_loss_always_train_after(
+    model, data, batch_size, context_length, eval_iters, device="cpu", generator=None
+):
     model.eval()
     with torch.no_grad():
         loss = _mean_loss(model, data, batch_size, context_length, eval_iters, device, generator)
