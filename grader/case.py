@@ -58,4 +58,4 @@ class Result:
     blocked_by: tuple[str, ...] = ()
     whole_package: bool = False  # the package itself failed (e.g. could not be imported): no part is to blame
     raised_in: str | None = None  # for not_implemented: the public name whose stub raised
-    hints: tuple[str, ...] = ()  # ids of the known mistakes (grader/mistakes/) the failing output matches
+    hints: tuple[str, ...] = ()  # ids of the known mistakes (grader/mistakes.py) the failing output matches

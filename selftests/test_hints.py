@@ -27,9 +27,13 @@ def graded():
     return outcome
 
 
+def written_in(module: str, name: str) -> bool:
+    return getattr(getattr(import_module(module), name, None), "__module__", None) == module
+
+
 def test_every_catalogued_mistake_has_its_wrong_implementation_beside_it():
-    """grader/mistakes/<file>.py's entries, selftests/variants/<file>.py's wrong implementations and
-    grader/cases/<file>.py's cases of their parts: the same part file on each side."""
+    """An entry of grader/mistakes/<file>.py has its wrong implementation in selftests/variants/<file>.py,
+    and its part's public names are written in solutions/<file>.py: the same part file on each side."""
     catalogued = {m.id: file for file in PART_FILES for m in import_module(f"grader.mistakes.{file}").MISTAKES}
     assert set(catalogued) == set(MISTAKES_BY_ID), "grader/mistakes/__init__.py should assemble every part file"
     assert set(WRONG_BY_ID) == set(catalogued), (
@@ -38,11 +42,9 @@ def test_every_catalogued_mistake_has_its_wrong_implementation_beside_it():
     )
     misplaced = {i: v.module for i, v in WRONG_BY_ID.items() if v.module != f"selftests.variants.{catalogued[i]}"}
     assert not misplaced, f"register each in selftests/variants/ under its catalogue file's name: {misplaced}"
-    elsewhere = {
-        i: file for i, file in catalogued.items()
-        if MISTAKES_BY_ID[i].part not in {c.part for c in import_module(f"grader.cases.{file}").CASES}
-    }
-    assert not elsewhere, f"catalogued in another part file than their part's cases: {elsewhere}"
+    elsewhere = {i: file for i, file in catalogued.items() if not all(
+        written_in(f"solutions.{file}", name) for name in PARTS_BY_NAME[MISTAKES_BY_ID[i].part].names)}
+    assert not elsewhere, f"catalogued in another part file than the one solutions/ writes their part in: {elsewhere}"
     assert [v.name for v in MISTAKES] == [m.id for m in CATALOGUE]
     assert all(m.part in PARTS_BY_NAME for m in CATALOGUE)
     assert len(CATALOGUE) >= 25

@@ -26,6 +26,7 @@ from grader.execute import as_expected, execute, judge
 from grader.fixtures import FIXTURES_DIR, MANIFEST, sha256
 from grader.hints import resemblance, signature, stopped_signature
 from course.packages import load
+from grader.mistakes import MISTAKES_BY_ID
 from grader.protocol import decode, encode
 
 
@@ -92,14 +93,14 @@ def build(part: str, cases: list[Case], reference, mistakes: dict, salt: str = "
 
 
 def known_mistakes() -> dict[str, dict]:
-    """part -> {mistake id: the reference with that mistake applied}, for the catalogued mistakes
-    (selftests.variants.MISTAKES holds exactly those, in catalogue order)."""
+    """part -> {mistake id: the reference with that mistake applied}, for the catalogued mistakes."""
     from selftests.helpers import patched
     from selftests.variants import MISTAKES
 
     by_part: dict[str, dict] = defaultdict(dict)
     for variant in MISTAKES:
-        by_part[variant.part][variant.name] = patched(variant.name, variant.replaces)
+        if variant.name in MISTAKES_BY_ID:
+            by_part[variant.part][variant.name] = patched(variant.name, variant.replaces)
     return by_part
 
 
