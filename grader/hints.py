@@ -4,7 +4,7 @@ A mistake's signature in a case is where its outputs differ from the reference's
 tensor, its shape and dtype and its values at the few positions that differ most; for plain
 data, the fields that differ; for a crash, the exception's type; for code that writes to its
 inputs, their names. tools/make_fixtures.py stores
-one per (case, mistake) in the part's fixture file, for the mistakes of grader/mistakes.py.
+one per (case, mistake) in the part's fixture file, for the mistakes of grader/mistakes/.
 A learner's failing output that matches a signature (within the case's `resemblance`
 tolerance) gets that mistake's hint, which leads its message wherever it is shown.
 """

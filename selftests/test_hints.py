@@ -1,5 +1,8 @@
-"""Hints that name the mistake (grader/mistakes.py): every catalogued mistake loses points in its
-own part, and the grader names it for at least 90% of them."""
+"""Hints that name the mistake (grader/mistakes/): every catalogued mistake has its wrong
+implementation beside it, loses points in its own part, and the grader names it for at least
+90% of them."""
+
+from importlib import import_module
 
 import pytest
 
@@ -7,7 +10,8 @@ from grader.mistakes import CATALOGUE, MISTAKES_BY_ID
 from course.parts import PARTS_BY_NAME
 
 from .helpers import grade_in_process, lost_points, patched
-from .variants import MISTAKES
+from .variants import MISTAKES, PART_FILES
+from .variants.registry import WRONG_BY_ID
 
 NAMED_AT_LEAST = 0.9
 
@@ -23,8 +27,25 @@ def graded():
     return outcome
 
 
-def test_every_catalogued_mistake_has_its_wrong_implementation():
-    assert [m.id for m in CATALOGUE] == [v.name for v in MISTAKES]
+def written_in(module: str, name: str) -> bool:
+    return getattr(getattr(import_module(module), name, None), "__module__", None) == module
+
+
+def test_every_catalogued_mistake_has_its_wrong_implementation_beside_it():
+    """An entry of grader/mistakes/<file>.py has its wrong implementation in selftests/variants/<file>.py,
+    and its part's public names are written in solutions/<file>.py: the same part file on each side."""
+    catalogued = {m.id: file for file in PART_FILES for m in import_module(f"grader.mistakes.{file}").MISTAKES}
+    assert set(catalogued) == set(MISTAKES_BY_ID), "grader/mistakes/__init__.py should assemble every part file"
+    assert set(WRONG_BY_ID) == set(catalogued), (
+        f"catalogued without a wrong implementation: {sorted(set(catalogued) - set(WRONG_BY_ID))}; "
+        f"registered but not catalogued: {sorted(set(WRONG_BY_ID) - set(catalogued))}"
+    )
+    misplaced = {i: v.module for i, v in WRONG_BY_ID.items() if v.module != f"selftests.variants.{catalogued[i]}"}
+    assert not misplaced, f"register each in selftests/variants/ under its catalogue file's name: {misplaced}"
+    elsewhere = {i: file for i, file in catalogued.items() if not all(
+        written_in(f"solutions.{file}", name) for name in PARTS_BY_NAME[MISTAKES_BY_ID[i].part].names)}
+    assert not elsewhere, f"catalogued in another part file than the one solutions/ writes their part in: {elsewhere}"
+    assert [v.name for v in MISTAKES] == [m.id for m in CATALOGUE]
     assert all(m.part in PARTS_BY_NAME for m in CATALOGUE)
     assert len(CATALOGUE) >= 25
 
@@ -42,3 +63,34 @@ def test_mistakes_lose_points_and_are_named(graded, capsys):
 def test_a_hint_names_only_mistakes_of_that_part(graded):
     for mistake_id, (_, hints) in graded.items():
         assert all(MISTAKES_BY_ID[h].part == MISTAKES_BY_ID[mistake_id].part for h in hints)
+
+
+def test_the_catalogue_computes_its_figures_as_the_code_does():
+    """The figures the catalogue's prose computes from the cases (grader/mistakes/) agree with what the
+    reference and the wrong implementations give on those cases."""
+    from grader.cases.transformer import LM
+    from grader.mistakes import training, transformer
+    from solutions import TransformerConfig, TransformerLM, count_parameters, cosine_lr_schedule
+
+    def wrong(mistake_id):
+        return next(iter(WRONG_BY_ID[mistake_id].replaces.values()))
+
+    gpt, llama = TransformerConfig.preset("gpt", **LM), TransformerConfig.preset("llama", **LM)
+    gpt_model_parameters = sum(p.numel() for p in TransformerLM(gpt).parameters())
+    assert transformer.GPT_PARAMETERS == count_parameters(gpt) == gpt_model_parameters
+    assert transformer.LLAMA_PARAMETERS == count_parameters(llama)
+    assert transformer.GPT_WITHOUT_BIASES == wrong("count_parameters_forgets_biases")(gpt)
+    assert transformer.GPT_WITHOUT_FINAL_NORM == wrong("count_parameters_forgets_final_norm")(gpt)
+    assert transformer.LLAMA_WITH_ROPE_TABLES == wrong("count_parameters_counts_rope_buffers")(llama)
+
+    def close(x):  # the prose prints 6 significant digits
+        return pytest.approx(x, rel=1e-9)
+
+    schedule = (training.LR_MAX, training.LR_MIN, training.WARMUP, training.COSINE)
+    after_warmup, after_decay = training.WARMUP + 1, training.COSINE + 1
+    assert training.LR_MAX / training.WARMUP == close(wrong("cosine_warmup_off_by_one")(0, *schedule))
+    assert training.cosine(after_warmup) == close(cosine_lr_schedule(after_warmup, *schedule))
+    progress_over_cosine_iters = wrong("cosine_progress_over_cosine_iters")(after_warmup, *schedule)
+    assert training.cosine(after_warmup, decay_length=training.COSINE) == close(progress_over_cosine_iters)
+    assert training.cosine(after_decay) == close(wrong("cosine_never_flat")(after_decay, *schedule))
+    assert training.LR_MIN == close(cosine_lr_schedule(after_decay, *schedule))

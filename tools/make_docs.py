@@ -1,4 +1,4 @@
-"""Write docs/mistakes.md, the learner's catalogue of known mistakes, from grader/mistakes.py:
+"""Write docs/mistakes.md, the learner's catalogue of known mistakes, from grader/mistakes/:
 `uv run python -m tools.make_docs` (`--check`: write nothing, fail if the file is out of date).
 
 The grader names these mistakes from the same entries, so the document and the hints never disagree.
@@ -21,12 +21,14 @@ def render() -> str:
     lines = [
         "# Known mistakes",
         "",
-        "<!-- Generated from grader/mistakes.py by `uv run python -m tools.make_docs`; edit that file, not this one. -->",
+        "<!-- Generated from grader/mistakes/ by `uv run python -m tools.make_docs`; "
+        "edit the catalogue, not this file. -->",
         "",
         "Mistakes seen in real code, part by part. When a check fails and your output matches what one",
         "of these mistakes produces, the grader's message (in pytest, in grade.py's table and in its",
-        "JSON) starts with its hint. Each has a deliberately wrong implementation in",
-        "`selftests/variants.py` that the grader's self-tests grade.",
+        "JSON) starts with its hint. Each has a deliberately wrong implementation that the grader's",
+        "self-tests grade, in `selftests/variants/building_blocks.py`, `transformer.py` or",
+        "`training.py`, by part.",
         f"There are {len(CATALOGUE)} of them.",
     ]
     for part in PARTS:

@@ -2,9 +2,9 @@
 
 For every case: make its inputs with a generator seeded from the case's id, run the reference
 on them (in float64 where the case says so) and store inputs and outputs; run each known
-mistake of the part (grader/mistakes.py, implemented in selftests/variants.py) and store its
-signature (grader/hints.py) where the case catches it. One safetensors file per part, plus
-fixtures/manifest.json with each file's sha256.
+mistake of the part (catalogued in grader/mistakes/, its wrong implementation registered under
+the same id in selftests/variants/) and store its signature (grader/hints.py) where the case
+catches it. One safetensors file per part, plus fixtures/manifest.json with each file's sha256.
 Run it after changing a case's inputs or the reference; never edit a fixture by hand.
 GRADER_FIXTURES=DIR writes (and makes the grader read) another folder instead.
 """

@@ -43,6 +43,8 @@ D_SWIGLU, D_FF = 24, 56  # SwiGLU: d_ff != 4 * d_model
 BATCH = (3, 5)  # (B, T)
 N_Q, N_K, D_K, D_V = 5, 9, 16, 12  # attention: n_q != n_k, d_k != d_v
 CAUSAL_T, CHANGED_FROM = 8, 4  # the causal case changes keys and values from position 4 on
+LINEAR_INIT = (256, 192)  # linear/init measures a fresh Linear(in, out): large, so its statistics are steady
+EMBEDDING_INIT = (512, 96)  # embedding/init measures a fresh Embedding(num, dim)
 
 CASES: list[Case] = []
 
@@ -110,7 +112,7 @@ X_AND_WEIGHT = {"x": normal(*BATCH, D_IN), "weight": normal(D_OUT, D_IN, scale=0
 
 CASES += [
     parameters_case("linear", "Linear", (D_IN, D_OUT), (D_OUT, D_IN), small=((3, 5), (5, 3))),
-    init_case("linear", "Linear", (256, 192), std=math.sqrt(2 / (256 + 192)), shape=(192, 256), seed=1),
+    init_case("linear", "Linear", LINEAR_INIT, std=math.sqrt(2 / sum(LINEAR_INIT)), shape=LINEAR_INIT[::-1], seed=1),
     Case("linear", "forward", inputs=draw(**X_AND_WEIGHT), run=linear_output, judge=close("output", tol=FP32)),
     Case("linear", "backward", inputs=draw(**X_AND_WEIGHT, grad_output=normal(*BATCH, D_OUT)), run=linear_gradients,
          judge=close("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD)),
@@ -129,7 +131,7 @@ def embedding_gradients(impl, token_ids, weight, grad_output):
 
 CASES += [
     parameters_case("embedding", "Embedding", (VOCAB, D_EMB), (VOCAB, D_EMB), small=((7, 3), (7, 3))),
-    init_case("embedding", "Embedding", (512, 96), std=1.0, shape=(512, 96), seed=2),
+    init_case("embedding", "Embedding", EMBEDDING_INIT, std=1.0, shape=EMBEDDING_INIT, seed=2),
     Case("embedding", "forward", inputs=draw(token_ids=integers(VOCAB, 3, 4, 6), weight=normal(VOCAB, D_EMB)),
          run=embedding_output, judge=close("output", tol=FP32)),
     Case("embedding", "backward",  # ids repeat: their gradients must add up in the same row
