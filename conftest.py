@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from grader.cases import cases_of
 from course.packages import ImplNotFound, load, resolve
-from grader.in_process import run_cases
 from course.parts import PARTS
+from grader.cases import cases_of
+from grader.in_process import run_cases
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -57,8 +57,9 @@ class Execution:
     status: Status | None
     message: str = ""
     outputs: Outputs = field(default_factory=dict)
-    raised_in: str | None = None  # for not_implemented: the public name whose stub raised
+    raised_in: str | None = None  # the public name whose code raised, if it did
     modified_inputs: tuple[str, ...] = ()  # inputs the learner's code changed in place
+    called: tuple[str, ...] = ()  # the public names whose code ran (grader/calls.py)
 
     @property
     def ran(self) -> bool:
@@ -72,7 +73,9 @@ class Result:
     message: str = ""
     score: float = 0.0
     max_score: float = 0.0
-    blocked_by: tuple[str, ...] = ()
+    blocked_by: tuple[str, ...] = ()  # failing prerequisites this case ran (grader/scoring.blame)
+    possible_causes: tuple[str, ...] = ()  # failing prerequisites it may or may not use
     whole_package: bool = False  # the package itself failed (e.g. could not be imported): no part is to blame
-    raised_in: str | None = None  # for not_implemented: the public name whose stub raised
+    raised_in: str | None = None  # the public name whose code raised, if it did
+    called: tuple[str, ...] = ()  # the public names whose code ran: what may block this case
     hints: tuple[str, ...] = ()  # ids of the known mistakes (grader/mistakes) the failing output matches

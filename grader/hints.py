@@ -19,7 +19,7 @@ import torch
 from .case import Case, Execution, Outputs, Result
 from .checks import Tol, dtype_str
 from .fixtures import signatures_for
-from .mistakes import MISTAKES_BY_ID, lead
+from .mistakes import MISTAKES_BY_ID
 from .values import NotATensor
 
 POSITIONS = 6  # values kept per tensor: the positions where the mistake is furthest from the reference
@@ -123,8 +123,3 @@ def name_the_mistake(result: Result, execution: Execution) -> Result:
         if mistake_id in MISTAKES_BY_ID and fits_signature(execution, result, meta, resemblance(case))
     )
     return result
-
-
-def explained(result: Result, label: str = "") -> str:
-    """The message as shown: the hint first, then `label` (e.g. "error: ") and what the check said."""
-    return "\n".join(filter(None, [lead(result.hints), label + result.message]))

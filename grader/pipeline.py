@@ -11,13 +11,15 @@ the same plain-data round trip (values.as_plain) so that every caller judges the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
 import torch
 
-from course.tracebacks import one_line, raised_in, where
+from course.tracebacks import one_line, where
 
+from .calls import raised_by, recording
 from .case import Case, CaseFailed, Execution, Outputs, Result
 from .hints import name_the_mistake
 
@@ -26,19 +28,29 @@ def execute(case: Case, impl: ModuleType, inputs: dict[str, Any]) -> Execution:
     """Call `case.run` on the learner's package; whatever happens becomes an Execution."""
     before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
     torch.manual_seed(case.seed)
-    try:
-        outputs = case.run(impl, **inputs)
-    except NotImplementedError as exc:
-        message = one_line(str(exc) or "not implemented yet") + where(exc, impl)
-        return Execution("not_implemented", message, raised_in=raised_in(exc, impl))
-    except CaseFailed as exc:
-        return Execution("failed", str(exc))
-    except SystemExit as exc:
-        return Execution("error", f"your code called sys.exit({exc.code!r}){where(exc, impl)}")
-    except Exception as exc:  # the learner's bug, reported in one line
-        return Execution("error", one_line(f"{type(exc).__name__}: {exc}") + where(exc, impl))
+    with recording(impl) as called:
+        try:
+            outputs = case.run(impl, **inputs)
+        except BaseException as exc:  # noqa: BLE001 - whatever the learner's code does is reported, not raised
+            stopped = stopped_by(exc, impl)
+            if stopped is None:
+                raise
+            return replace(stopped, raised_in=raised_by(exc, impl), called=tuple(sorted(called)))
     modified = tuple(k for k, v in before.items() if not torch.equal(v, inputs[k]))
-    return Execution(None, outputs=outputs, modified_inputs=modified)
+    return Execution(None, outputs=outputs, modified_inputs=modified, called=tuple(sorted(called)))
+
+
+def stopped_by(exc: BaseException, impl: ModuleType) -> Execution | None:
+    """How an exception from the learner's code stops a case (None for one to let through, e.g. Ctrl-C)."""
+    if isinstance(exc, NotImplementedError):
+        return Execution("not_implemented", one_line(str(exc) or "not implemented yet") + where(exc, impl))
+    if isinstance(exc, CaseFailed):
+        return Execution("failed", str(exc))
+    if isinstance(exc, SystemExit):
+        return Execution("error", f"your code called sys.exit({exc.code!r}){where(exc, impl)}")
+    if isinstance(exc, Exception):  # the learner's bug, reported in one line
+        return Execution("error", one_line(f"{type(exc).__name__}: {exc}") + where(exc, impl))
+    return None
 
 
 def judge(case: Case, outputs: Outputs, expected: dict[str, Any]) -> tuple[str, str]:
@@ -55,14 +67,13 @@ def judge(case: Case, outputs: Outputs, expected: dict[str, Any]) -> tuple[str, 
 def judged(case: Case, execution: Execution, expected: dict[str, Any]) -> Result:
     """The Result of one Execution, without naming a mistake (tools/make_fixtures.py stores those)."""
     if not execution.ran:
-        return Result(case, execution.status, execution.message, raised_in=execution.raised_in)
+        return Result(case, execution.status, execution.message, raised_in=execution.raised_in, called=execution.called)
     if execution.modified_inputs:
         names = ", ".join(f"`{m}`" for m in execution.modified_inputs)
-        return Result(case, "failed", (
-            f"your code changed its input {names} in place; the caller still needs it. "
-            "Compute into a new tensor (x = x - m, not x -= m)."
-        ))
-    return Result(case, *judge(case, execution.outputs, expected))
+        message = (f"your code changed its input {names} in place; the caller still needs it. "
+                   "Compute into a new tensor (x = x - m, not x -= m).")
+        return Result(case, "failed", message, called=execution.called)
+    return Result(case, *judge(case, execution.outputs, expected), called=execution.called)
 
 
 def verdict(case: Case, execution: Execution, expected: dict[str, Any]) -> Result:

@@ -1,5 +1,5 @@
 """What grade.py shows: a table of parts (and the cases of any part not fully passed), then the
-messages of what went wrong; and the JSON report."""
+messages of what went wrong; and the JSON and Gradescope reports. Every list of parts is in PARTS order."""
 
 from __future__ import annotations
 
@@ -9,16 +9,41 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .hints import explained
-from .mistakes import MISTAKES_BY_ID
+from course.parts import PARTS
+
+from .case import Result
+from .mistakes import MISTAKES_BY_ID, lead
 from .scoring import PartScore
 
-LABEL = {"passed": "passed", "failed": "failed", "not_implemented": "not implemented", "error": "error", "timeout": "timed out"}
+LABEL = {"passed": "passed", "failed": "failed", "not_implemented": "not implemented", "error": "error",
+         "timeout": "timed out"}
 STYLE = {"passed": "green", "failed": "red", "not_implemented": "dim", "error": "red", "timeout": "yellow"}
+ORDER = {part.name: i for i, part in enumerate(PARTS)}
 
 
 def points(x: float) -> str:
     return f"{round(x, 2):g}"
+
+
+def listed(names) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def explained(result: Result, label: str = "", hint: bool = True) -> str:
+    """The message as shown: the hint first, then what blocks the case, `label` (e.g. "error: ") and what the
+    check said, then the prerequisites that may be the cause."""
+    lines = [lead(result.hints) if hint else ""]
+    if result.blocked_by:
+        names, verb = listed(result.blocked_by), "does" if len(result.blocked_by) == 1 else "do"
+        lines.append(f"blocked by {names}: this case ran your {names}, which {verb} not pass yet; fix that first.")
+    lines.append(label + result.message)
+    if result.possible_causes:
+        names = listed(result.possible_causes)
+        lines.append(f"({names} does not pass yet either: if this part uses it, start there.)" if len(
+            result.possible_causes) == 1 else f"({names} do not pass yet either: if this part uses them, start there.)")
+    return "\n".join(filter(None, lines))
 
 
 def part_status(ps: PartScore) -> tuple[str, str]:
@@ -26,20 +51,21 @@ def part_status(ps: PartScore) -> tuple[str, str]:
     for only in ("passed", "not_implemented"):
         if all(s == only for s in statuses):
             return LABEL[only], STYLE[only]
-    blocked = sorted({b for r in ps.results for b in r.blocked_by})
+    blocked = sorted({b for r in ps.results for b in r.blocked_by}, key=ORDER.get)
     if blocked:
         return "blocked by " + ", ".join(blocked), "yellow"
     passed = statuses.count("passed")
     return f"{passed} of {len(statuses)} cases passed", "yellow" if passed else "red"
 
 
-def case_status(result) -> tuple[str, str]:
+def case_status(result: Result) -> tuple[str, str]:
+    label = LABEL[result.status]
     if result.blocked_by:
-        return "blocked by " + ", ".join(result.blocked_by), "yellow"
+        return f"{label}, blocked by " + ", ".join(result.blocked_by), "yellow"
     if result.hints:
         names = "; or ".join(MISTAKES_BY_ID[i].name.rstrip(".") for i in result.hints)
-        return f"{LABEL[result.status]}: known mistake: {names}", STYLE[result.status]
-    return LABEL[result.status], STYLE[result.status]
+        return f"{label}: known mistake: {names}", STYLE[result.status]
+    return label, STYLE[result.status]
 
 
 def totals(parts: list[PartScore]) -> tuple[float, float]:
@@ -51,11 +77,14 @@ def render(parts: list[PartScore], impl: str, console: Console) -> None:
     table.add_column("Part")
     table.add_column("Points", justify="right")
     table.add_column("Status")
+    results = [r for ps in parts for r in ps.results]
+    package_failed = bool(results) and all(r.whole_package for r in results)
     problems = []
     for ps in parts:
         label, style = part_status(ps)
-        table.add_row(f"[bold]{ps.part.name}[/]", f"{points(ps.score)} / {points(ps.max_score)}", f"[{style}]{escape(label)}[/]")
-        if ps.passed or all(r.status == "not_implemented" for r in ps.results):
+        score = f"{points(ps.score)} / {points(ps.max_score)}"
+        table.add_row(f"[bold]{ps.part.name}[/]", score, f"[{style}]{escape(label)}[/]")
+        if ps.passed or package_failed or all(r.status == "not_implemented" for r in ps.results):
             continue
         for r in ps.results:
             label, style = case_status(r)
@@ -66,13 +95,19 @@ def render(parts: list[PartScore], impl: str, console: Console) -> None:
     table.add_section()
     table.add_row("[bold]total[/]", f"[bold]{points(score)} / {points(max_score)}[/]", "")
     console.print(table)
-    if problems:
+    if package_failed:
+        console.print(f"\n[bold]Your package could not be graded[/]: {escape(results[0].message)}")
+    elif problems:
         console.print("\n[bold]What went wrong[/] (run `uv run pytest -k test_<part>` to work on one part):")
+        shown: set[tuple[str, tuple[str, ...]]] = set()
         for r in problems:
             label, style = case_status(r)
+            first = (r.case.part, r.hints) not in shown  # a part's hint is shown once, at its first case
+            shown.add((r.case.part, r.hints))
+            text = explained(r, hint=first) + ("" if first or not r.hints else "\n(the same known mistake as above)")
             console.print(f"[bold]{r.case.id}[/] [{style}]{escape(label)}[/]")
-            console.print("  " + escape(explained(r)).replace("\n", "\n  "), highlight=False)
-    if all(r.status == "not_implemented" for ps in parts for r in ps.results):
+            console.print("  " + escape(text).replace("\n", "\n  "), highlight=False)
+    if results and all(r.status == "not_implemented" for r in results):
         console.print("\nNothing is implemented yet. Start with Linear in assignment/, then `uv run pytest -k test_linear`.")
 
 
@@ -90,6 +125,7 @@ def as_json(parts: list[PartScore]) -> dict[str, Any]:
                     {
                         "name": r.case.name, "status": r.status, "score": r.score, "max_score": r.max_score,
                         "message": explained(r), "hints": [{"id": i, "mistake": MISTAKES_BY_ID[i].name} for i in r.hints],
+                        "blocked_by": list(r.blocked_by),
                     }
                     for r in ps.results
                 ],
@@ -110,6 +146,6 @@ def as_gradescope(parts: list[PartScore]) -> dict[str, Any]:
                 "score": r.score,
                 "max_score": r.max_score,
                 "status": "passed" if r.status == "passed" else "failed",
-                "output": "" if r.status == "passed" else explained(r, "" if r.blocked_by else f"{LABEL[r.status]}: "),
+                "output": "" if r.status == "passed" else explained(r, f"{LABEL[r.status]}: "),
             })
     return {"score": score, "output": f"{points(score)} / {points(max_score)} points", "tests": tests}

@@ -29,37 +29,32 @@ class PartScore:
         return all(r.status == "passed" for r in self.results)
 
 
-def mark_blocked(result: Result, passes: Callable[[str], bool | None]) -> None:
-    """Blame a failing prerequisite rather than this case, when one is to blame.
+def blame(result: Result, passes: Callable[[str], bool | None]) -> None:
+    """Name the failing prerequisites of a case that did not pass, in PARTS order (passes() gives None for a
+    part not graded).
 
-    A case is blocked when it did not pass, a part it builds on does not pass (passes() gives
-    None for a part not graded), and the trouble is not its own stub being unimplemented
-    (a prerequisite's stub is: then it stays not_implemented, with the blocking part named).
+    A prerequisite blocks the case only with evidence: its own code raised, or the case ran it (the public
+    names in `result.called`). Without evidence it is only a possible cause, shown after the case's own message.
+    The case's status is never changed.
     """
     part = PARTS_BY_NAME[result.case.part]
-    if result.status == "passed" or result.whole_package or not part.requires:
+    if result.status == "passed" or result.whole_package:
         return
-    if result.status == "not_implemented" and (result.raised_in is None or result.raised_in in part.names):
-        return
-    blocked_by = tuple(req for req in part.requires if passes(req) is False)
-    if blocked_by:
-        names = blocked_by[0] if len(blocked_by) == 1 else ", ".join(blocked_by[:-1]) + " and " + blocked_by[-1]
-        verb = "does" if len(blocked_by) == 1 else "do"
-        result.blocked_by = blocked_by
-        if result.status != "not_implemented":  # an unfinished prerequisite stays "not implemented"
-            result.status = "failed"
-        result.message = f"blocked by {names}: this part uses {names}, which {verb} not pass yet; fix that first. ({result.message})"
+    failing = [PARTS_BY_NAME[req] for req in part.requires if passes(req) is False]
+    used = set(result.called) | {result.raised_in}
+    result.blocked_by = tuple(p.name for p in PARTS if p in failing and used & set(p.names))
+    result.possible_causes = tuple(p.name for p in PARTS if p in failing and p.name not in result.blocked_by)
 
 
 def tally(results: list[Result]) -> list[PartScore]:
-    """Group results by part (in PARTS order), give each case its points, mark blocked cases."""
+    """Group results by part (in PARTS order), give each case its points, name what blocks a failing case."""
     scores = [PartScore(part, [r for r in results if r.case.part == part.name]) for part in PARTS]
     scores = [s for s in scores if s.results]
     graded = {s.part.name: s.passed for s in scores}
     for s in scores:
         total = sum(r.case.weight for r in s.results)
         for r in s.results:
-            mark_blocked(r, graded.get)
+            blame(r, graded.get)
             r.max_score = round(s.part.points * r.case.weight / total, 4)
             r.score = r.max_score if r.status == "passed" else 0.0
     return scores

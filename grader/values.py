@@ -93,6 +93,7 @@ def encode_execution(execution: Execution) -> tuple[dict[str, Any], bytes]:
         "message": execution.message,
         "raised_in": execution.raised_in,
         "modified_inputs": list(execution.modified_inputs),
+        "called": list(execution.called),
     }
     if not execution.ran:
         return header, b""
@@ -106,18 +107,19 @@ def encode_execution(execution: Execution) -> tuple[dict[str, Any], bytes]:
 def decode_execution(header: dict[str, Any], payload: bytes) -> Execution:
     """The Execution `encode_execution` wrote; GarbledReply for anything else (the sender is untrusted)."""
     status, message, raised_in = header.get("status"), header.get("message", ""), header.get("raised_in")
-    modified = header.get("modified_inputs", [])
+    modified, called = header.get("modified_inputs", []), header.get("called", [])
     if status is not None and status not in STOPPED or not isinstance(message, str):
         raise GarbledReply("unknown status")
     if raised_in is not None and not isinstance(raised_in, str):
         raise GarbledReply("raised_in is not a name")
-    if not (isinstance(modified, list) and all(isinstance(m, str) for m in modified)):
-        raise GarbledReply("modified_inputs is not a list of names")
+    for names in (modified, called):
+        if not (isinstance(names, list) and all(isinstance(m, str) for m in names)):
+            raise GarbledReply("modified_inputs or called is not a list of names")
     try:
         outputs = decode(header, payload) if status is None else {}
     except Exception as exc:  # a safetensors blob or a header that does not parse
         raise GarbledReply(f"unreadable outputs ({type(exc).__name__})") from None
-    return Execution(status, message, outputs, raised_in, tuple(modified))
+    return Execution(status, message, outputs, raised_in, tuple(modified), tuple(called))
 
 
 def as_plain(execution: Execution) -> Execution:

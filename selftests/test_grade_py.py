@@ -49,7 +49,7 @@ def test_json_report_has_the_documented_shape():
     (part,) = report["parts"]
     assert set(part) == {"name", "score", "max_score", "cases"} and part["name"] == "softmax"
     for case in part["cases"]:
-        assert set(case) == {"name", "status", "score", "max_score", "message", "hints"}
+        assert set(case) == {"name", "status", "score", "max_score", "message", "hints", "blocked_by"}
         assert case["status"] in STATUSES and case["hints"] == []
 
 

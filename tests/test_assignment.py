@@ -5,11 +5,11 @@ Select a part with `-k test_linear` or `-m linear`; pick the package with `--imp
 
 import pytest
 
-from grader.cases import cases_of
-from grader.hints import explained
-from grader.in_process import run_case
 from course.parts import PARTS
-from grader.scoring import mark_blocked
+from grader.cases import cases_of
+from grader.in_process import run_case
+from grader.report import explained
+from grader.scoring import blame
 
 LABELS = {"not_implemented": "not implemented yet: ", "error": "error: ", "timeout": "timed out: ", "failed": ""}
 
@@ -19,8 +19,8 @@ def check(case, impl, part_passes) -> None:
         pytest.fail(impl, pytrace=False)
     result = run_case(case, impl)
     if result.status != "passed":
-        mark_blocked(result, part_passes)
-        pytest.fail(explained(result, "" if result.blocked_by else LABELS[result.status]), pytrace=False)
+        blame(result, part_passes)
+        pytest.fail(explained(result, LABELS[result.status]), pytrace=False)
 
 
 def _test_for(part):
