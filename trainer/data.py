@@ -48,8 +48,9 @@ def from_file(path: str, context_length: int) -> Corpus:
     needed = 10 * (context_length + 1)  # so that the last 10% holds one window and its targets
     if len(text) < needed:
         raise BadInput(
-            f"--data {path} has {len(text):,} characters, too few for --context-length {context_length}: both the first 90% "
-            f"(training) and the last 10% (validation) need a window of {context_length + 1}, so at least {needed:,} characters; "
+            f"--data {path} has {len(text):,} characters, too few for --context-length {context_length}: both the "
+            f"first 90% (training) and the last 10% (validation) need a window of {context_length + 1}, so at least "
+            f"{needed:,} characters; "
             "use a longer file or a smaller --context-length"
         )
     return Corpus(path, text, text[:split], text[split:])
@@ -66,3 +67,11 @@ def read_text(path: str) -> str:
         raise BadInput(f"--data {path}: not UTF-8 text ({exc.reason} at byte {exc.start:,})") from None
     except OSError as exc:
         raise BadInput(f"--data {path}: cannot read it ({exc.strerror})") from None
+
+
+def token_ids(tokenizer, corpus: Corpus):
+    """The training and the validation text as 1-D tensors of token ids (the only use of torch here)."""
+    import torch
+
+    texts = (corpus.train_text, corpus.validation_text)
+    return tuple(torch.tensor(tokenizer.encode(text), dtype=torch.long) for text in texts)

@@ -52,11 +52,13 @@ class LossHistory:
 
         fig, ax = plt.subplots(figsize=(8, 5))
         if self.train:
-            ax.plot(*zip(*sorted(self.train.items())), color="tab:blue", alpha=0.5, linewidth=1, label="training loss (one batch)")
+            ax.plot(*zip(*sorted(self.train.items())), color="tab:blue", alpha=0.5, linewidth=1,
+                    label="training loss (one batch)")
         if self.val:
             ax.plot(*zip(*sorted(self.val.items())), "o-", color="tab:orange", markersize=3, label="validation loss")
         if floor is not None:
-            ax.axhline(floor, color="black", linestyle="--", linewidth=1, label=f"floor {floor:.3f}: the best any model can do")
+            ax.axhline(floor, color="black", linestyle="--", linewidth=1,
+                       label=f"floor {floor:.3f}: the best any model can do")
         ax.set(title=title, xlabel="iteration", ylabel="loss (nats per character)", yscale="log")
         for set_formatter in (ax.yaxis.set_major_formatter, ax.yaxis.set_minor_formatter):
             set_formatter(FormatStrFormatter("%g"))  # 0.6, 0.7, ..., 1, 2, 3 rather than powers of ten

@@ -1,0 +1,73 @@
+"""train.py's flags: what to train, how, and where the output goes."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .loop import Settings
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """The command line; a setting's flag left out is None, so that --resume can tell it from one given."""
+    d = Settings()
+    parser = argparse.ArgumentParser(
+        prog="train.py",
+        description="Train a TransformerLM built from your code (or another package) on the built-in corpus or a text "
+        "file, and watch its validation loss approach the floor no model can beat.",
+        epilog="Ctrl-C stops after the current step and saves a checkpoint. With --resume, flags left out take the "
+        "resumed run's values (from DIR/run.json).",
+    )
+    what = parser.add_argument_group("what to train")
+    what.add_argument("--impl", help="package whose code is trained: assignment (your code, the default), "
+                      "solutions (the reference), a package name or a path to a package folder")
+    what.add_argument("--data", metavar="FILE",
+                      help="a UTF-8 text file to train on (its last 10%% validates) instead of the built-in corpus")
+    what.add_argument("--preset", choices=("llama", "gpt"), help=f"model family (default {d.preset})")
+    what.add_argument("--context-length", type=int, metavar="T",
+                      help=f"tokens per training window (default {d.context_length})")
+    what.add_argument("--d-model", type=int, metavar="C", help=f"width of each token's vector (default {d.d_model})")
+    what.add_argument("--num-layers", type=int, metavar="N", help=f"transformer blocks (default {d.num_layers})")
+    what.add_argument("--num-heads", type=int, metavar="H", help=f"attention heads per block (default {d.num_heads})")
+    how = parser.add_argument_group("how to train")
+    how.add_argument("--max-iters", type=number(int, 1), metavar="N",
+                     help=f"training steps in all (default {d.max_iters}); with --resume, a larger number trains on")
+    how.add_argument("--batch-size", type=number(int, 1), metavar="B",
+                     help=f"windows per step (default {d.batch_size})")
+    how.add_argument("--lr", dest="lr_max", type=number(float, 0, inclusive=False), metavar="LR",
+                     help=f"peak learning rate; the cosine schedule decays it to a tenth (default {d.lr_max:g})")
+    how.add_argument("--warmup-iters", type=number(int, 0), metavar="N",
+                     help=f"steps of linear warm-up (default {d.warmup_iters})")
+    how.add_argument("--seed", type=int, help=f"seeds the initial weights and the batches (default {d.seed})")
+    how.add_argument("--eval-interval", type=number(int, 1), default=100, metavar="N",
+                     help="measure the validation loss and save a checkpoint every N steps (default 100)")
+    how.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
+    out = parser.add_argument_group("output")
+    out.add_argument("--out", metavar="DIR", type=Path, help="folder for the checkpoint, the losses and the plot "
+                     "(default runs/<impl>-<data>-<preset>)")
+    out.add_argument("--resume", action="store_true", help="continue the run saved in --out from its checkpoint")
+    out.add_argument("--samples", type=number(int, 0), default=3, metavar="N",
+                     help="texts to generate at the end (default 3)")
+    out.add_argument("--sample-length", type=number(int, 1), default=200, metavar="N",
+                     help="characters per sample (default 200)")
+    out.add_argument("--temperature", type=number(float, 0), default=0.8, metavar="TEMP",
+                     help="sampling temperature: lower is safer, higher is wilder, 0 always takes the likeliest "
+                     "(default 0.8)")
+    return parser.parse_args(argv)
+
+
+def number(convert, minimum, *, inclusive: bool = True):
+    """An argparse type: a number of at least (or, with inclusive=False, above) `minimum`."""
+    kind = "an integer" if convert is int else "a number"
+    bound = f"{'at least' if inclusive else 'above'} {minimum}"
+
+    def checked(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not (value >= minimum if inclusive else value > minimum):
+            raise argparse.ArgumentTypeError(f"expected {kind} {bound}, got {text!r}")
+        return value
+
+    return checked

@@ -1,0 +1,93 @@
+"""A run's folder and its record: what is trained, on what and how (run.json), and the rules of --resume."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from course import REPO_ROOT
+
+from .data import BadInput
+from .loop import Settings
+
+RUN_FILE, CHECKPOINT, LOSSES = "run.json", "checkpoint.pt", "losses.csv"
+PLOT, SAMPLES = "loss_curve.png", "samples.txt"
+SETTING_FLAGS = ("preset", "context_length", "d_model", "num_layers", "num_heads", "max_iters", "batch_size", "lr_max",
+                 "warmup_iters", "seed")
+# A checkpoint fits only its own model, so a resumed run keeps these.
+MODEL_FLAGS = ("preset", "context_length", "d_model", "num_layers", "num_heads")
+
+
+@dataclass
+class Run:
+    """What is trained, on what and how: saved as run.json, so that --resume continues the same run."""
+
+    impl: str
+    data: str | None  # an absolute path; None for the built-in corpus
+    settings: Settings
+
+    def save(self, out: Path) -> None:
+        record = {"impl": self.impl, "data": self.data, "settings": asdict(self.settings)}
+        (out / RUN_FILE).write_text(json.dumps(record, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, out: Path) -> Run:
+        if not (out / CHECKPOINT).is_file() or not (out / RUN_FILE).is_file():
+            raise BadInput(f"--resume: there is no checkpoint in {shown(out)} to continue; leave out --resume to "
+                           "start afresh there, or name the run's folder with --out")
+        try:
+            saved = json.loads((out / RUN_FILE).read_text())
+            settings = Settings(**{**saved["settings"], "betas": tuple(saved["settings"]["betas"])})
+            return cls(saved["impl"], saved["data"], settings)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise BadInput(f"--resume: {shown(out / RUN_FILE)} is not a run record train.py wrote "
+                           f"({type(exc).__name__}: {exc})") from None
+
+
+def plan(args: argparse.Namespace) -> tuple[Run, Path]:
+    """The run to do and its folder: the flags given, over the resumed run's settings or the defaults."""
+    given = {name: getattr(args, name) for name in SETTING_FLAGS if getattr(args, name) is not None}
+    if "lr_max" in given:
+        given["lr_min"] = given["lr_max"] / 10
+    data = str(Path(args.data).resolve()) if args.data else None
+    out = args.out or default_out(args)
+    if not args.resume:
+        return Run(args.impl or "assignment", data, Settings(**given)), out
+    previous = Run.load(out)
+    for name in MODEL_FLAGS:
+        if name in given and given[name] != getattr(previous.settings, name):
+            flag = "--" + name.replace("_", "-")
+            raise BadInput(f"--resume: the model in {shown(out)} has {flag} {getattr(previous.settings, name)}, not "
+                           f"{given[name]}; leave out {flag} (a checkpoint fits only its own model) or start a new "
+                           "run with another --out")
+    if args.data and data != previous.data:
+        raise BadInput(f"--resume: {shown(out)} was trained on {previous.data or 'the built-in corpus'}; leave out "
+                       "--data or start a new run with another --out")
+    return Run(args.impl or previous.impl, previous.data, replace(previous.settings, **given)), out
+
+
+def default_out(args: argparse.Namespace) -> Path:
+    impl = Path(args.impl or "assignment").name
+    data = Path(args.data).stem if args.data else "builtin"
+    return REPO_ROOT / "runs" / f"{impl}-{data}-{args.preset or Settings.preset}"
+
+
+def prepare_out(out: Path, resume: bool) -> None:
+    """Create the run's folder; a fresh run removes whatever an earlier one left there."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"--out {out}: cannot create that folder ({exc.strerror})") from None
+    if not resume:
+        for name in (CHECKPOINT, LOSSES, PLOT, SAMPLES):
+            (out / name).unlink(missing_ok=True)
+
+
+def shown(path: Path) -> str:
+    """`path` relative to the current folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
