@@ -1,8 +1,8 @@
 """The implementation package being trained: importing it, and turning its failures into one line a learner can act on.
 
-train.py reaches the package only through its public names (NEEDED); an exception from that
-code stops the run as a LearnerError (exit status 1) naming where it was raised, never as a
-traceback.
+train.py reaches the package only through its public names, the ones course/parts.py lists for
+the parts it runs; an exception from that code stops the run as a LearnerError (exit status 1)
+naming where it was raised, never as a traceback.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from types import ModuleType
 
 from course import REPO_ROOT
 from course.packages import ImplNotFound, load, resolve
-from course.parts import PARTS
+from course.parts import PARTS, PARTS_BY_NAME, public_names
 from course.tracebacks import innermost_frame, one_line
 
 from .data import BadInput
 from .loop import Settings
 
-NEEDED = ("CharTokenizer", "TransformerConfig", "TransformerLM", "AdamW", "get_batch", "cosine_lr_schedule",
-          "clip_grad_norm", "estimate_loss", "save_checkpoint", "load_checkpoint", "generate")
+# What training end to end builds on, and what train.py adds: the tokenizer, checkpoints and sampling.
+PARTS_USED = (*PARTS_BY_NAME["training"].requires, "tokenizer", "checkpoint", "generate")
+PROVIDED = ("TransformerConfig",)  # written for the learner, who only calls it
+NEEDED = PROVIDED + public_names(PARTS_USED)
 
 
 class LearnerError(Exception):
