@@ -7,6 +7,7 @@ escaped main would fail the test, as a traceback would).
 
 import csv
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,6 +36,11 @@ def train_py(*args: str) -> subprocess.CompletedProcess:
 def train_losses(out, up_to: int = 10**9) -> dict[int, str]:
     with (out / "losses.csv").open() as f:
         return {int(row["iteration"]): row["train_loss"] for row in csv.DictReader(f) if row["train_loss"] and int(row["iteration"]) <= up_to}
+
+
+def snapshot(folder) -> dict[str, tuple[bytes, int]]:
+    """Each file's bytes and modification time, by name."""
+    return {path.name: (path.read_bytes(), path.stat().st_mtime_ns) for path in folder.iterdir()}
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +154,21 @@ def test_resume_refuses_a_model_of_another_size(reference_run, capsys):
     _, out = reference_run
     status, _, err = run_main(["--resume", "--out", str(out), "--d-model", "64"], capsys)
     assert status == 2 and "has --d-model 32, not 64" in err
+
+
+def test_a_new_run_refuses_to_replace_one_with_a_checkpoint_unless_forced(reference_run, tmp_path, capsys, one_thread):
+    _, finished = reference_run
+    out = tmp_path / "run"
+    shutil.copytree(finished, out)
+    before = snapshot(out)
+    fresh = ["--impl", "solutions", *TINY, "--max-iters", "10", "--out", str(out)]
+    status, _, err = run_main(fresh, capsys)
+    assert status == 2, err
+    assert len(err.strip().splitlines()) == 1 and "add --resume to continue it, or --force" in err
+    assert snapshot(out) == before  # nothing written, nothing removed
+    status, _, err = run_main([*fresh, "--force"], capsys)
+    assert status == 0, err
+    assert sorted(train_losses(out)) == list(range(1, 11))  # the 40 steps of the run it replaced are gone
 
 
 def test_pristine_stubs_name_what_is_missing_and_its_test(tmp_path, capsys):

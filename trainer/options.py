@@ -45,7 +45,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     out = parser.add_argument_group("output")
     out.add_argument("--out", metavar="DIR", type=Path, help="folder for the checkpoint, the losses and the plot "
                      "(default runs/<impl>-<data>-<preset>)")
-    out.add_argument("--resume", action="store_true", help="continue the run saved in --out from its checkpoint")
+    again = out.add_mutually_exclusive_group()
+    again.add_argument("--resume", action="store_true", help="continue the run saved in --out from its checkpoint")
+    again.add_argument("--force", action="store_true", help="start afresh in --out even when it holds a run with a "
+                       "checkpoint, replacing that run (without --resume or --force, train.py refuses to)")
     out.add_argument("--samples", type=number(int, 0), default=3, metavar="N",
                      help="texts to generate at the end (default 3)")
     out.add_argument("--sample-length", type=number(int, 1), default=200, metavar="N",

@@ -54,6 +54,9 @@ def plan(args: argparse.Namespace) -> tuple[Run, Path]:
     data = str(Path(args.data).resolve()) if args.data else None
     out = args.out or default_out(args)
     if not args.resume:
+        if (out / CHECKPOINT).is_file() and not args.force:
+            raise BadInput(f"{shown(out)} holds a run with a checkpoint; add --resume to continue it, or --force to "
+                           "start afresh and replace it (or name another folder with --out)")
         return Run(args.impl or "assignment", data, Settings(**given)), out
     previous = Run.load(out)
     for name in MODEL_FLAGS:
@@ -75,7 +78,7 @@ def default_out(args: argparse.Namespace) -> Path:
 
 
 def prepare_out(out: Path, resume: bool) -> None:
-    """Create the run's folder; a fresh run removes whatever an earlier one left there."""
+    """Create the run's folder; a fresh run (with --force, when there was one) removes what an earlier one left."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
