@@ -6,6 +6,7 @@ escaped main would fail the test, as a traceback would).
 """
 
 import csv
+import json
 import os
 import shutil
 import signal
@@ -169,6 +170,28 @@ def test_a_new_run_refuses_to_replace_one_with_a_checkpoint_unless_forced(refere
     status, _, err = run_main([*fresh, "--force"], capsys)
     assert status == 0, err
     assert sorted(train_losses(out)) == list(range(1, 11))  # the 40 steps of the run it replaced are gone
+
+
+def test_resume_keeps_every_setting_and_the_running_loss(tmp_path, capsys, one_thread):
+    out = tmp_path / "run"
+    model = ["--context-length", "16", "--d-model", "32", "--num-layers", "1", "--num-heads", "2", "--batch-size", "8"]
+    reporting = ["--eval-interval", "4", "--samples", "2", "--sample-length", "7", "--temperature", "0"]
+    status, _, err = run_main(["--impl", "solutions", *model, *reporting, "--max-iters", "10", "--out", str(out)], capsys)
+    assert status == 0, err
+
+    status, stdout, err = run_main(["--resume", "--out", str(out), "--max-iters", "16", "--samples", "1"], capsys)
+    assert status == 0, err
+    evaluations = [line.split() for line in stdout.splitlines() if line.startswith("iter ") and " val " in line]
+    assert [line[1] for line in evaluations] == ["12", "16"]  # every 4 steps still (the default is 100)
+    header, text = (out / "samples.txt").read_text().split("\n", 1)
+    assert header.endswith("temperature 0)") and len(text) == 16 + 7 + 1  # prompt, 7 characters, the final newline
+    assert json.loads((out / "run.json").read_text())["reporting"] == {
+        "eval_interval": 4, "samples": 1, "sample_length": 7, "temperature": 0.0}  # --samples 1 was given
+
+    losses = {i: float(loss) for i, loss in train_losses(out).items()}
+    assert sorted(losses) == list(range(1, 17))
+    # The training loss at iter 12 is the mean of steps 9 to 12: two before the checkpoint (at 10), two after.
+    assert evaluations[0][3] == f"{sum(losses[i] for i in range(9, 13)) / 4:.3f}"
 
 
 def test_pristine_stubs_name_what_is_missing_and_its_test(tmp_path, capsys):

@@ -54,7 +54,7 @@ def train(args: argparse.Namespace) -> int:
     check_model(impl, s, vocab_size)
     prepare_out(out, args.resume)
     with learner_code(impl):
-        session = Session(impl, run, corpus, tokenizer, device, out, console, args.eval_interval)
+        session = Session(impl, run, corpus, tokenizer, device, out, console)
         if args.resume:
             session.resume()
         run.save(out)
@@ -66,7 +66,7 @@ def train(args: argparse.Namespace) -> int:
             console.print(f"stopped at iter {session.trainer.iteration}: checkpoint saved; continue with "
                           f"`uv run python train.py --out {shown(out)} --resume`")
             return 130
-        samples = session.samples(args.samples, args.sample_length, args.temperature)
+        samples = session.samples()
     (out / SAMPLES).write_text("\n\n".join(samples) + "\n")
     for line in samples + session.summary():
         console.print(line)

@@ -6,17 +6,19 @@ import argparse
 from pathlib import Path
 
 from .loop import Settings
+from .runs import Reporting
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     """The command line; a setting's flag left out is None, so that --resume can tell it from one given."""
-    d = Settings()
+    d, r = Settings(), Reporting()
     parser = argparse.ArgumentParser(
         prog="train.py",
         description="Train a TransformerLM built from your code (or another package) on the built-in corpus or a text "
         "file, and watch its validation loss approach the floor no model can beat.",
-        epilog="Ctrl-C stops after the current step and saves a checkpoint. With --resume, flags left out take the "
-        "resumed run's values (from DIR/run.json).",
+        epilog="Ctrl-C stops after the current step and saves a checkpoint. DIR/run.json records every flag but "
+        "--device and --out; with --resume, flags left out take the resumed run's values from it, and those given "
+        "change them (but not the model's sizes, nor --data).",
     )
     what = parser.add_argument_group("what to train")
     what.add_argument("--impl", help="package whose code is trained: assignment (your code, the default), "
@@ -39,9 +41,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     how.add_argument("--warmup-iters", type=number(int, 0), metavar="N",
                      help=f"steps of linear warm-up (default {d.warmup_iters})")
     how.add_argument("--seed", type=int, help=f"seeds the initial weights and the batches (default {d.seed})")
-    how.add_argument("--eval-interval", type=number(int, 1), default=100, metavar="N",
-                     help="measure the validation loss and save a checkpoint every N steps (default 100)")
-    how.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
+    how.add_argument("--eval-interval", type=number(int, 1), metavar="N",
+                     help="measure the validation loss and save a checkpoint every N steps "
+                     f"(default {r.eval_interval})")
+    how.add_argument("--device", default="cpu",
+                     help="cpu (default), cuda or mps; not saved in run.json, so give it again with --resume")
     out = parser.add_argument_group("output")
     out.add_argument("--out", metavar="DIR", type=Path, help="folder for the checkpoint, the losses and the plot "
                      "(default runs/<impl>-<data>-<preset>)")
@@ -49,13 +53,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     again.add_argument("--resume", action="store_true", help="continue the run saved in --out from its checkpoint")
     again.add_argument("--force", action="store_true", help="start afresh in --out even when it holds a run with a "
                        "checkpoint, replacing that run (without --resume or --force, train.py refuses to)")
-    out.add_argument("--samples", type=number(int, 0), default=3, metavar="N",
-                     help="texts to generate at the end (default 3)")
-    out.add_argument("--sample-length", type=number(int, 1), default=200, metavar="N",
-                     help="characters per sample (default 200)")
-    out.add_argument("--temperature", type=number(float, 0), default=0.8, metavar="TEMP",
+    out.add_argument("--samples", type=number(int, 0), metavar="N",
+                     help=f"texts to generate at the end (default {r.samples})")
+    out.add_argument("--sample-length", type=number(int, 1), metavar="N",
+                     help=f"characters per sample (default {r.sample_length})")
+    out.add_argument("--temperature", type=number(float, 0), metavar="TEMP",
                      help="sampling temperature: lower is safer, higher is wilder, 0 always takes the likeliest "
-                     "(default 0.8)")
+                     f"(default {r.temperature:g})")
     return parser.parse_args(argv)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from course import REPO_ROOT
@@ -21,15 +21,33 @@ MODEL_FLAGS = ("preset", "context_length", "d_model", "num_layers", "num_heads")
 
 
 @dataclass
+class Reporting:
+    """How a run reports as it goes: how often it evaluates (and saves a checkpoint), and the texts it samples."""
+
+    eval_interval: int = 100
+    samples: int = 3
+    sample_length: int = 200
+    temperature: float = 0.8
+
+
+REPORTING_FLAGS = tuple(f.name for f in fields(Reporting))
+
+
+@dataclass
 class Run:
-    """What is trained, on what and how: saved as run.json, so that --resume continues the same run."""
+    """What is trained, on what and how: saved as run.json, so that --resume continues the same run.
+
+    Every flag is saved but --device (where to train, not what) and --out (the run's folder).
+    """
 
     impl: str
     data: str | None  # an absolute path; None for the built-in corpus
     settings: Settings
+    reporting: Reporting = field(default_factory=Reporting)
 
     def save(self, out: Path) -> None:
-        record = {"impl": self.impl, "data": self.data, "settings": asdict(self.settings)}
+        record = {"impl": self.impl, "data": self.data, "settings": asdict(self.settings),
+                  "reporting": asdict(self.reporting)}
         (out / RUN_FILE).write_text(json.dumps(record, indent=2) + "\n")
 
     @classmethod
@@ -40,7 +58,8 @@ class Run:
         try:
             saved = json.loads((out / RUN_FILE).read_text())
             settings = Settings(**{**saved["settings"], "betas": tuple(saved["settings"]["betas"])})
-            return cls(saved["impl"], saved["data"], settings)
+            reporting = Reporting(**saved.get("reporting", {}))  # a run saved before it was recorded: the defaults
+            return cls(saved["impl"], saved["data"], settings, reporting)
         except (ValueError, KeyError, TypeError) as exc:
             raise BadInput(f"--resume: {shown(out / RUN_FILE)} is not a run record train.py wrote "
                            f"({type(exc).__name__}: {exc})") from None
@@ -48,7 +67,7 @@ class Run:
 
 def plan(args: argparse.Namespace) -> tuple[Run, Path]:
     """The run to do and its folder: the flags given, over the resumed run's settings or the defaults."""
-    given = {name: getattr(args, name) for name in SETTING_FLAGS if getattr(args, name) is not None}
+    given, reporting = flags_given(args, SETTING_FLAGS), flags_given(args, REPORTING_FLAGS)
     if "lr_max" in given:
         given["lr_min"] = given["lr_max"] / 10
     data = str(Path(args.data).resolve()) if args.data else None
@@ -57,7 +76,7 @@ def plan(args: argparse.Namespace) -> tuple[Run, Path]:
         if (out / CHECKPOINT).is_file() and not args.force:
             raise BadInput(f"{shown(out)} holds a run with a checkpoint; add --resume to continue it, or --force to "
                            "start afresh and replace it (or name another folder with --out)")
-        return Run(args.impl or "assignment", data, Settings(**given)), out
+        return Run(args.impl or "assignment", data, Settings(**given), Reporting(**reporting)), out
     previous = Run.load(out)
     for name in MODEL_FLAGS:
         if name in given and given[name] != getattr(previous.settings, name):
@@ -68,7 +87,14 @@ def plan(args: argparse.Namespace) -> tuple[Run, Path]:
     if args.data and data != previous.data:
         raise BadInput(f"--resume: {shown(out)} was trained on {previous.data or 'the built-in corpus'}; leave out "
                        "--data or start a new run with another --out")
-    return Run(args.impl or previous.impl, previous.data, replace(previous.settings, **given)), out
+    run = Run(args.impl or previous.impl, previous.data, replace(previous.settings, **given),
+              replace(previous.reporting, **reporting))
+    return run, out
+
+
+def flags_given(args: argparse.Namespace, names: tuple[str, ...]) -> dict:
+    """The flags among `names` given on the command line (those left out are None)."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def default_out(args: argparse.Namespace) -> Path:

@@ -18,15 +18,17 @@ from .package import LearnerError
 from .runs import CHECKPOINT, LOSSES, PLOT, RUN_FILE, SAMPLES, Run, shown
 
 PROMPT_LENGTH = 16
+RUNNING_MEAN = 20  # steps: the progress shows the mean training loss of the last so many, one batch being noisy
 
 
 class Session:
     """One training run: the trainer, its losses, and the files it keeps up to date in `out`."""
 
-    def __init__(self, impl: ModuleType, run: Run, corpus: Corpus, tokenizer, device: torch.device, out: Path, console,
-                 eval_interval: int):
+    def __init__(self, impl: ModuleType, run: Run, corpus: Corpus, tokenizer, device: torch.device, out: Path,
+                 console):
         self.run, self.corpus, self.tokenizer, self.device = run, corpus, tokenizer, device
-        self.out, self.console, self.eval_interval = out, console, eval_interval
+        self.out, self.console = out, console
+        self.eval_interval = run.reporting.eval_interval
         self.trainer = Trainer(impl, run.settings, tokenizer.vocab_size, *token_ids(tokenizer, corpus), device)
         self.history = LossHistory()
 
@@ -35,8 +37,10 @@ class Session:
         return self.run.settings
 
     def resume(self) -> None:
+        """Go on from the checkpoint, with the losses recorded up to it (later ones are of steps taken again)."""
         self.trainer.resume(str(self.out / CHECKPOINT))
         self.history = LossHistory.read_csv(self.out / LOSSES, up_to=self.trainer.iteration)
+        self.history.write_csv(self.out / LOSSES)  # so that losses.csv always ends where the checkpoint is
 
     def evaluate(self) -> None:
         """Measure the validation loss, print it next to the floor, save a checkpoint."""
@@ -74,8 +78,9 @@ class Session:
                    TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[speed]} tok/s"),
                    TimeRemainingColumn())
         with Progress(*columns, console=self.console) as progress:
-            bar = progress.add_task("training", total=s.max_iters, completed=trainer.iteration, loss="  -  ",
-                                    speed="-")
+            # After --resume, the running loss goes on from the steps recorded before the checkpoint.
+            bar = progress.add_task("training", total=s.max_iters, completed=trainer.iteration,
+                                    loss=self.running_loss_text(), speed="-")
             while trainer.iteration < s.max_iters and not stop.requested:
                 start = time.perf_counter()
                 loss, _ = trainer.step()
@@ -85,11 +90,15 @@ class Session:
                                        f"training stopped (the checkpoint in {shown(self.out)} is from before). Check "
                                        "AdamW, clip_grad_norm and the model with their tests, or try a smaller --lr.")
                 self.history.train[trainer.iteration] = loss
-                recent = self.history.recent_train_loss(trainer.iteration, 20)
-                progress.update(bar, completed=trainer.iteration, loss=f"{recent:.3f}",
+                progress.update(bar, completed=trainer.iteration, loss=self.running_loss_text(),
                                 speed=f"{steps * tokens_per_step / seconds:,.0f}")
                 if trainer.iteration % self.eval_interval == 0 or trainer.iteration == s.max_iters:
                     self.evaluate()
+
+    def running_loss_text(self) -> str:
+        """The mean training loss of the last RUNNING_MEAN steps recorded, as the progress shows it."""
+        i = self.trainer.iteration
+        return f"{self.history.recent_train_loss(i, RUNNING_MEAN):.3f}" if i in self.history.train else "  -  "
 
     def plot(self) -> None:
         s = self.settings
@@ -97,8 +106,10 @@ class Session:
                  f"context_length {s.context_length}; {self.corpus.name}")
         self.history.plot(self.out / PLOT, title, self.corpus.floor)
 
-    def samples(self, count: int, length: int, temperature: float) -> list[str]:
-        """`count` texts generated from prompts taken from the validation text, each headed by its prompt."""
+    def samples(self) -> list[str]:
+        """Texts generated from prompts taken from the validation text, each headed by its prompt."""
+        r = self.run.reporting
+        count, length, temperature = r.samples, r.sample_length, r.temperature
         if count == 0:
             return []
         prompts = prompts_from(self.corpus.validation_text, count, min(PROMPT_LENGTH, self.settings.context_length))
