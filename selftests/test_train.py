@@ -8,6 +8,7 @@ escaped main would fail the test, as a traceback would).
 import csv
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -17,6 +18,7 @@ import textwrap
 import pytest
 import torch
 
+from trainer import progress
 from trainer.cli import main
 
 from .helpers import ROOT
@@ -55,7 +57,9 @@ def reference_run(tmp_path_factory):
 def test_a_run_prints_progress_and_the_floor_and_writes_its_files(reference_run):
     proc, out = reference_run
     assert "Traceback" not in proc.stderr
-    assert "tok/s" in proc.stdout  # the progress bar's last state
+    progress_lines = [line for line in proc.stdout.splitlines() if re.match(r"iter +\d+/40  train loss ", line)]
+    assert progress_lines[-1].startswith("iter    40/40  train loss ")  # stdout is no terminal: plain lines, no bar
+    assert "tok/s" in progress_lines[-1] and "\x1b" not in proc.stdout
     evaluations = [line for line in proc.stdout.splitlines() if line.startswith("iter ") and " val " in line]
     assert [line.split()[1] for line in evaluations] == ["0", "10", "20", "30", "40"]
     assert all("floor 0.613 (entropy rate 0.482)  gap " in line for line in evaluations), evaluations
@@ -192,6 +196,30 @@ def test_resume_keeps_every_setting_and_the_running_loss(tmp_path, capsys, one_t
     assert sorted(losses) == list(range(1, 17))
     # The training loss at iter 12 is the mean of steps 9 to 12: two before the checkpoint (at 10), two after.
     assert evaluations[0][3] == f"{sum(losses[i] for i in range(9, 13)) / 4:.3f}"
+
+
+PROGRESS_LINE = re.compile(r"iter +(\d+)/(\d+)  train loss (\d\.\d{3}) \(mean of last (\d+) steps?\)  "
+                           r"[\d,]+ tok/s  \d+:\d\d:\d\d elapsed")
+
+
+def test_without_a_terminal_progress_is_plain_lines_whose_running_loss_goes_on_across_a_resume(
+        tmp_path, capsys, one_thread, monkeypatch):
+    monkeypatch.setattr(progress, "PLAIN_EVERY_SECONDS", 0)  # a line at every step (10 s apart otherwise)
+    out = tmp_path / "run"
+    status, first, err = run_main(["--impl", "solutions", *TINY, "--max-iters", "8", "--out", str(out)], capsys)
+    assert status == 0, err
+    status, resumed, err = run_main(["--resume", "--out", str(out), "--max-iters", "10"], capsys)
+    assert status == 0, err
+
+    losses = [float(loss) for _, loss in sorted(train_losses(out).items())]  # steps 1 to 10
+    shown = [PROGRESS_LINE.fullmatch(line).groups() for line in (first + resumed).splitlines()
+             if PROGRESS_LINE.fullmatch(line)]
+    assert [int(i) for i, *_ in shown] == list(range(1, 11)), first + resumed
+    for i, total, loss, steps in shown:
+        assert int(total) == (8 if int(i) <= 8 else 10)
+        assert int(steps) == int(i)  # all steps so far: fewer than 20, even after resuming at 8
+        assert loss == f"{sum(losses[: int(i)]) / int(i):.3f}"
+    assert "\x1b" not in first + resumed  # no cursor movement or colour
 
 
 def test_pristine_stubs_name_what_is_missing_and_its_test(tmp_path, capsys):

@@ -19,8 +19,12 @@ class LossHistory:
 
     def recent_train_loss(self, iteration: int, span: int) -> float:
         """The mean training loss of the `span` steps up to `iteration` (those recorded)."""
-        losses = [self.train[i] for i in range(iteration - span + 1, iteration + 1) if i in self.train]
+        losses = self.recent_train_losses(iteration, span)
         return sum(losses) / len(losses) if losses else math.nan
+
+    def recent_train_losses(self, iteration: int, span: int) -> list[float]:
+        """The training losses recorded for the `span` steps up to `iteration`."""
+        return [self.train[i] for i in range(iteration - span + 1, iteration + 1) if i in self.train]
 
     def write_csv(self, path: Path) -> None:
         with path.open("w", newline="") as f:

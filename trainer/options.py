@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from .loop import Settings
+from .progress import PLAIN_EVERY_SECONDS, RUNNING_MEAN
 from .runs import Reporting
 
 
@@ -16,7 +17,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         prog="train.py",
         description="Train a TransformerLM built from your code (or another package) on the built-in corpus or a text "
         "file, and watch its validation loss approach the floor no model can beat.",
-        epilog="Ctrl-C stops after the current step and saves a checkpoint. DIR/run.json records every flag but "
+        epilog=f"Progress: in a terminal, a bar with the training loss (the mean of the last {RUNNING_MEAN} steps), "
+        "tokens/s and the time elapsed and left; without one (CI, a notebook, a pipe), the same as a plain line every "
+        f"{PLAIN_EVERY_SECONDS:g} seconds and where training stops. Every --eval-interval steps, a line with the "
+        "validation loss. "
+        "Ctrl-C stops after the current step and saves a checkpoint. DIR/run.json records every flag but "
         "--device and --out; with --resume, flags left out take the resumed run's values from it, and those given "
         "change them (but not the model's sizes, nor --data).",
     )

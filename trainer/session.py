@@ -15,10 +15,10 @@ from .history import LossHistory
 from .interrupt import StopRequest
 from .loop import Settings, Trainer
 from .package import LearnerError
+from .progress import RUNNING_MEAN, Status, progress_display
 from .runs import CHECKPOINT, LOSSES, PLOT, RUN_FILE, SAMPLES, Run, shown
 
 PROMPT_LENGTH = 16
-RUNNING_MEAN = 20  # steps: the progress shows the mean training loss of the last so many, one batch being noisy
 
 
 class Session:
@@ -62,25 +62,17 @@ class Session:
     def train(self) -> bool:
         """Train to max_iters, evaluating every eval_interval steps, then plot; returns whether Ctrl-C stopped it."""
         with StopRequest() as stop:
-            self.steps_with_progress_bar(stop)
+            self.steps_with_progress(stop)
         if stop.requested:
             self.save()
         self.plot()
         return stop.requested
 
-    def steps_with_progress_bar(self, stop: StopRequest) -> None:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
+    def steps_with_progress(self, stop: StopRequest) -> None:
         s, trainer = self.settings, self.trainer
         tokens_per_step = s.batch_size * s.context_length
         steps, seconds = 0, 0.0  # seconds of stepping, not evaluating
-        columns = (TextColumn("iter {task.completed:>5.0f}/{task.total:.0f}"), BarColumn(),
-                   TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[speed]} tok/s"),
-                   TimeRemainingColumn())
-        with Progress(*columns, console=self.console) as progress:
-            # After --resume, the running loss goes on from the steps recorded before the checkpoint.
-            bar = progress.add_task("training", total=s.max_iters, completed=trainer.iteration,
-                                    loss=self.running_loss_text(), speed="-")
+        with progress_display(self.console, self.status(speed="-")) as progress:
             while trainer.iteration < s.max_iters and not stop.requested:
                 start = time.perf_counter()
                 loss, _ = trainer.step()
@@ -90,15 +82,17 @@ class Session:
                                        f"training stopped (the checkpoint in {shown(self.out)} is from before). Check "
                                        "AdamW, clip_grad_norm and the model with their tests, or try a smaller --lr.")
                 self.history.train[trainer.iteration] = loss
-                progress.update(bar, completed=trainer.iteration, loss=self.running_loss_text(),
-                                speed=f"{steps * tokens_per_step / seconds:,.0f}")
+                progress.show(self.status(speed=f"{steps * tokens_per_step / seconds:,.0f}"))
                 if trainer.iteration % self.eval_interval == 0 or trainer.iteration == s.max_iters:
                     self.evaluate()
 
-    def running_loss_text(self) -> str:
-        """The mean training loss of the last RUNNING_MEAN steps recorded, as the progress shows it."""
-        i = self.trainer.iteration
-        return f"{self.history.recent_train_loss(i, RUNNING_MEAN):.3f}" if i in self.history.train else "  -  "
+    def status(self, speed: str) -> Status:
+        """Where training stands, for the progress display. After --resume, the running training loss goes on
+        from the steps recorded before the checkpoint."""
+        losses = self.history.recent_train_losses(self.trainer.iteration, RUNNING_MEAN)
+        n = len(losses)
+        loss = f"{sum(losses) / n:.3f} (mean of last {n} step{'s' if n > 1 else ''})" if losses else "  -  "
+        return Status(self.trainer.iteration, self.settings.max_iters, loss, speed)
 
     def plot(self) -> None:
         s = self.settings
