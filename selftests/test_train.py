@@ -20,6 +20,7 @@ import torch
 
 from trainer import progress
 from trainer.cli import main
+from trainer.package import explain
 
 from .helpers import ROOT
 
@@ -134,6 +135,7 @@ def bad_files(tmp_path):
         (["--data", "no/such/file.txt"], "--data no/such/file.txt: there is no such file"),
         (["--data", "{empty}"], "the file is empty"),
         (["--data", "{short}"], "too few for --context-length 64"),
+        (["--context-length", "40000"], "too long for the built-in corpus: its validation text has 40,000 characters"),
         (["--data", "{latin1}"], "not UTF-8 text"),
         (["--data", "{folder}"], "that is a folder"),
         (["--preset", "bert"], "invalid choice: 'bert'"),
@@ -149,9 +151,10 @@ def bad_files(tmp_path):
 )
 def test_bad_input_gets_one_line_and_exit_status_2(args, says, bad_files, tmp_path, capsys):
     args = [arg.format(**bad_files) for arg in args]
-    status, _, err = run_main(["--impl", "solutions", "--out", str(tmp_path / "out"), *args], capsys)
+    status, out, err = run_main(["--impl", "solutions", "--out", str(tmp_path / "out"), *args], capsys)
     assert status == 2
     assert says in err and "Traceback" not in err
+    assert out == ""  # refused before anything started
     assert len(err.strip().splitlines()) == 1 or err.startswith("usage:")  # argparse shows the usage first
 
 
@@ -228,6 +231,16 @@ def test_pristine_stubs_name_what_is_missing_and_its_test(tmp_path, capsys):
     first, hint = err.strip().splitlines()
     assert first.startswith("train.py needs CharTokenizer, which is not implemented yet (assignment/training.py:")
     assert "`uv run pytest -k test_tokenizer`" in hint
+
+
+def test_messages_never_call_the_reference_yours():
+    import solutions
+
+    try:
+        solutions.get_batch(torch.arange(5), 1, 10)  # too short for a window: the reference raises ValueError
+    except ValueError as exc:
+        message = explain(exc, solutions)
+    assert message.startswith("train.py: the reference's get_batch raised ValueError: ") and "your" not in message
 
 
 LEARNER = '''

@@ -36,6 +36,11 @@ def builtin(context_length: int) -> Corpus:
     except ValueError:  # windows too short to hold one full context of the chain
         floor = None
     validation_text = source.sample(VALIDATION_CHARS, seed=VALIDATION_SEED)
+    for name, text in (("training", train_text), ("validation", validation_text)):
+        if len(text) <= context_length:  # a window needs context_length tokens and the one after them
+            raise BadInput(f"--context-length {context_length} is too long for the built-in corpus: its {name} text "
+                           f"has {len(text):,} characters, too few for one window and its targets; use a "
+                           f"--context-length of at most {len(text) - 1:,}")
     return Corpus("the built-in corpus", source.passage, train_text, validation_text, floor, source.entropy_rate)
 
 

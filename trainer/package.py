@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 import traceback
 from contextlib import contextmanager
+from pathlib import Path
 from types import ModuleType
 
 from course import REPO_ROOT
 from course.packages import ImplNotFound, load, resolve
 from course.parts import PARTS, PARTS_BY_NAME, public_names
-from course.tracebacks import innermost_frame, one_line
+from course.tracebacks import innermost_frame, one_line, package_root
 
 from .data import BadInput
 from .loop import Settings
@@ -75,7 +76,16 @@ def explain(exc: BaseException, impl: ModuleType) -> str:
                  else "see what else is missing with `uv run python grade.py`")
         return (f"train.py needs {name}, which is not implemented yet ({where}, in {code.co_qualname})\n"
                 f"Write it, then {check}.")
-    return f"train.py: your {code.co_qualname} raised {type(exc).__name__}: {one_line(str(exc))} ({where})"
+    return f"train.py: {whose(impl)} {code.co_qualname} raised {type(exc).__name__}: {one_line(str(exc))} ({where})"
+
+
+def whose(impl: ModuleType) -> str:
+    """How messages name the trained package's code: "your", or "the reference's" for solutions/."""
+    return "the reference's" if is_reference(impl) else "your"
+
+
+def is_reference(impl: ModuleType) -> bool:
+    return Path(package_root(impl)) == (REPO_ROOT / "solutions").resolve()
 
 
 def tokenizer_for(impl: ModuleType, text: str):

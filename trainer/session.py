@@ -14,7 +14,7 @@ from .data import Corpus, token_ids
 from .history import LossHistory
 from .interrupt import StopRequest
 from .loop import Settings, Trainer
-from .package import LearnerError
+from .package import LearnerError, is_reference
 from .progress import RUNNING_MEAN, Status, progress_display
 from .runs import CHECKPOINT, LOSSES, PLOT, RUN_FILE, SAMPLES, Run, shown
 
@@ -78,13 +78,18 @@ class Session:
                 loss, _ = trainer.step()
                 steps, seconds = steps + 1, seconds + time.perf_counter() - start
                 if not math.isfinite(loss):
-                    raise LearnerError(f"train.py: the training loss became {loss} at iter {trainer.iteration}, so "
-                                       f"training stopped (the checkpoint in {shown(self.out)} is from before). Check "
-                                       "AdamW, clip_grad_norm and the model with their tests, or try a smaller --lr.")
+                    raise LearnerError(self.diverged(loss))
                 self.history.train[trainer.iteration] = loss
                 progress.show(self.status(speed=f"{steps * tokens_per_step / seconds:,.0f}"))
                 if trainer.iteration % self.eval_interval == 0 or trainer.iteration == s.max_iters:
                     self.evaluate()
+
+    def diverged(self, loss: float) -> str:
+        """The message for a training loss that is no longer a number."""
+        advice = ("Try a smaller --lr." if is_reference(self.trainer.impl)
+                  else "Check AdamW, clip_grad_norm and the model with their tests, or try a smaller --lr.")
+        return (f"train.py: the training loss became {loss} at iter {self.trainer.iteration}, so training stopped "
+                f"(the checkpoint in {shown(self.out)} is from before). {advice}")
 
     def status(self, speed: str) -> Status:
         """Where training stands, for the progress display. After --resume, the running training loss goes on
