@@ -20,6 +20,7 @@ import torch
 
 from trainer import progress
 from trainer.cli import main
+from trainer.history import CUT_ABOVE_FLOOR, LossHistory
 from trainer.package import explain
 
 from .helpers import ROOT
@@ -117,6 +118,15 @@ def test_a_text_file_trains_without_a_floor(tmp_path, capsys, one_thread):
     assert status == 0, err
     assert "iter    10  train " in out and "floor" not in out
     assert (tmp_path / "out" / "loss_curve.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_the_loss_curve_shows_the_approach_to_the_floors_not_the_first_losses():
+    floors = (0.515, 0.482)  # the built-in corpus's window floor and entropy rate
+    trained = LossHistory(train={i: 0.52 + 3 / i for i in range(1, 1001)}, val={0: 3.4, 500: 0.56, 1000: 0.53})
+    bottom, top = trained.y_range(floors)
+    assert bottom < 0.482 and top == pytest.approx(0.515 + CUT_ABOVE_FLOOR) and top < 1.5  # 3.4 and 3.52 are cut off
+    early = LossHistory(train={1: 3.5, 2: 3.3}, val={0: 3.4, 2: 2.0})
+    assert early.y_range(floors)[1] == pytest.approx(1.25 * 2.0)  # far from the floors: the latest losses stay in view
 
 
 @pytest.fixture

@@ -103,7 +103,17 @@ class Session:
         s = self.settings
         title = (f"{self.run.impl}, {s.preset}: num_layers {s.num_layers}, d_model {s.d_model}, "
                  f"context_length {s.context_length}; {self.corpus.name}")
-        self.history.plot(self.out / PLOT, title, self.corpus.floor)
+        self.history.plot(self.out / PLOT, title, self.floors())
+
+    def floors(self) -> dict[str, float]:
+        """The corpus's floors, when known, by the label the plot gives them."""
+        corpus, floors = self.corpus, {}
+        if corpus.floor is not None:
+            floors[f"window floor {corpus.floor:.3f}: the best mean loss over windows of "
+                   f"{self.settings.context_length} characters"] = corpus.floor
+        if corpus.entropy_rate is not None:
+            floors[f"entropy rate {corpus.entropy_rate:.3f}: the best with unlimited context"] = corpus.entropy_rate
+        return floors
 
     def samples(self) -> list[str]:
         """Texts generated from prompts taken from the validation text, each headed by its prompt."""
