@@ -250,7 +250,7 @@ def test_messages_never_call_the_reference_yours():
         solutions.get_batch(torch.arange(5), 1, 10)  # too short for a window: the reference raises ValueError
     except ValueError as exc:
         message = explain(exc, solutions)
-    assert message.startswith("train.py: the reference's get_batch raised ValueError: ") and "your" not in message
+    assert message.startswith("train.py: the reference's code in solutions/ raised ValueError: ") and "your" not in message
 
 
 LEARNER = '''
@@ -268,7 +268,11 @@ LEARNER = '''
         ("def get_batch(*args, **kwargs):\n    raise NotImplementedError('get_batch is not implemented yet')",
          ["train.py needs get_batch, which is not implemented yet (learner/__init__.py:", "`uv run pytest -k test_get_batch`"]),
         ("def get_batch(*args, **kwargs):\n    raise ValueError('no windows today')",
-         ["train.py: your get_batch raised ValueError: no windows today (learner/__init__.py:"]),
+         ["train.py: your code in learner/ raised ValueError: no windows today; at get_batch (__init__.py:"]),
+        (("class TransformerLM(_reference.TransformerLM):\n    def forward(self, idx, targets=None):\n"
+          "        return positions(idx)\n\ndef positions(idx):\n    raise ValueError('no head dimension')"),
+         ["train.py: your code in learner/ raised ValueError: no head dimension; at TransformerLM.forward "
+          "(__init__.py:", ") -> positions (__init__.py:"]),
         ("def clip_grad_norm(parameters, max_norm):\n    return None",
          ["train.py: TypeError:", "(trainer/loop.py:"]),
         (("class TransformerLM(_reference.TransformerLM):\n    def forward(self, idx, targets=None):\n"
@@ -276,7 +280,7 @@ LEARNER = '''
          ["the training loss became nan at iter 1"]),
         ("def oops(:", ["train.py: could not import", "SyntaxError"]),
     ],
-    ids=["stub", "raises", "returns-none", "nan-loss", "syntax-error"],
+    ids=["stub", "raises", "raises-two-calls-deep", "returns-none", "nan-loss", "syntax-error"],
 )
 def test_a_failure_in_learner_code_is_one_line_and_exit_status_1(change, says, tmp_path, capsys, one_thread):
     package = tmp_path / "learner"

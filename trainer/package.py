@@ -16,7 +16,7 @@ from types import ModuleType
 from course import REPO_ROOT
 from course.packages import ImplNotFound, load, resolve
 from course.parts import PARTS, PARTS_BY_NAME, public_names
-from course.tracebacks import innermost_frame, one_line, package_root
+from course.tracebacks import call_chain, innermost_frame, one_line, package_root
 
 from .data import BadInput
 from .loop import Settings
@@ -60,7 +60,7 @@ def learner_code(impl: ModuleType):
 
 
 def explain(exc: BaseException, impl: ModuleType) -> str:
-    """What went wrong, in one line, at the innermost place in the trained package (else anywhere)."""
+    """What went wrong, in one line: the trained package's own calls that led to it (else the innermost place)."""
     found = innermost_frame(exc, impl)
     if found is None:
         frame = traceback.extract_tb(exc.__traceback__)[-1]
@@ -76,7 +76,8 @@ def explain(exc: BaseException, impl: ModuleType) -> str:
                  else "see what else is missing with `uv run python grade.py`")
         return (f"train.py needs {name}, which is not implemented yet ({where}, in {code.co_qualname})\n"
                 f"Write it, then {check}.")
-    return f"train.py: {whose(impl)} {code.co_qualname} raised {type(exc).__name__}: {one_line(str(exc))} ({where})"
+    return (f"train.py: {whose(impl)} code in {os.path.basename(root)}/ raised {type(exc).__name__}: "
+            f"{one_line(str(exc))}; at {call_chain(exc, impl)}")
 
 
 def whose(impl: ModuleType) -> str:
