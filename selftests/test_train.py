@@ -35,12 +35,14 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 
 
 def train_py(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "train.py"), *args], capture_output=True, text=True, cwd=ROOT, env=ENV, timeout=120)
+    return subprocess.run([sys.executable, str(ROOT / "train.py"), *args], capture_output=True, text=True, cwd=ROOT,
+                          env=ENV, timeout=120)
 
 
 def train_losses(out, up_to: int = 10**9) -> dict[int, str]:
     with (out / "losses.csv").open() as f:
-        return {int(row["iteration"]): row["train_loss"] for row in csv.DictReader(f) if row["train_loss"] and int(row["iteration"]) <= up_to}
+        return {int(row["iteration"]): row["train_loss"] for row in csv.DictReader(f)
+                if row["train_loss"] and int(row["iteration"]) <= up_to}
 
 
 def snapshot(folder) -> dict[str, tuple[bytes, int]]:
@@ -74,8 +76,10 @@ def test_a_run_prints_progress_and_the_floor_and_writes_its_files(reference_run)
 @pytest.mark.skipif(sys.platform == "win32", reason="Ctrl-C is not a signal one process can send another on Windows")
 def test_ctrl_c_saves_a_checkpoint_and_resume_goes_on_exactly(reference_run, tmp_path):
     _, finished = reference_run
-    command = [sys.executable, str(ROOT / "train.py"), "--impl", "solutions", *TINY, "--max-iters", "100000", "--out", str(tmp_path)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=ENV) as proc:
+    command = [sys.executable, str(ROOT / "train.py"), "--impl", "solutions", *TINY, "--max-iters", "100000",
+               "--out", str(tmp_path)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                          env=ENV) as proc:
         for line in proc.stdout:
             if line.startswith("iter    10 "):
                 proc.send_signal(signal.SIGINT)
@@ -89,7 +93,8 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_goes_on_exactly(reference_run, tmp
     resumed = train_py("--impl", "solutions", "--max-iters", "40", "--resume", "--out", str(tmp_path))
     assert resumed.returncode == 0, resumed.stderr
     assert f"resuming at iter {stopped_at}" in resumed.stdout
-    assert train_losses(tmp_path, up_to=40) == train_losses(finished)  # the same steps as the run that was never stopped
+    # The same steps as the run that was never stopped:
+    assert train_losses(tmp_path, up_to=40) == train_losses(finished)
 
 
 @pytest.fixture
@@ -114,7 +119,8 @@ def run_main(args, capsys) -> tuple[int, str, str]:
 def test_a_text_file_trains_without_a_floor(tmp_path, capsys, one_thread):
     text = tmp_path / "poem.txt"
     text.write_text("the cat sat on the mat, and the dog ran to the park.\n" * 40)
-    status, out, err = run_main(["--impl", "solutions", "--data", str(text), *TINY, "--max-iters", "10", "--out", str(tmp_path / "out")], capsys)
+    args = ["--impl", "solutions", "--data", str(text), *TINY, "--max-iters", "10", "--out", str(tmp_path / "out")]
+    status, out, err = run_main(args, capsys)
     assert status == 0, err
     assert "iter    10  train " in out and "floor" not in out
     assert (tmp_path / "out" / "loss_curve.png").read_bytes()[:8] == PNG_SIGNATURE
@@ -132,7 +138,8 @@ def test_the_loss_curve_shows_the_approach_to_the_floors_not_the_first_losses():
 @pytest.fixture
 def bad_files(tmp_path):
     """Files that are no use as --data, by name."""
-    files = {"empty": tmp_path / "empty.txt", "short": tmp_path / "short.txt", "latin1": tmp_path / "latin1.txt", "folder": tmp_path}
+    files = {"empty": tmp_path / "empty.txt", "short": tmp_path / "short.txt", "latin1": tmp_path / "latin1.txt",
+             "folder": tmp_path}
     files["empty"].write_text("")
     files["short"].write_text("far too short for one window of 65 characters\n")
     files["latin1"].write_bytes("café crème".encode("latin-1"))
@@ -149,7 +156,8 @@ def bad_files(tmp_path):
         (["--data", "{latin1}"], "not UTF-8 text"),
         (["--data", "{folder}"], "that is a folder"),
         (["--preset", "bert"], "invalid choice: 'bert'"),
-        (["--d-model", "100", "--num-heads", "3"], "bad model settings: d_model (100) must be divisible by num_heads (3)"),
+        (["--d-model", "100", "--num-heads", "3"],
+         "bad model settings: d_model (100) must be divisible by num_heads (3)"),
         (["--num-layers", "0"], "num_layers must be a positive integer, not 0"),
         (["--max-iters", "0"], "--max-iters: expected an integer at least 1"),
         (["--lr", "-1"], "--lr: expected a number above 0"),
@@ -193,7 +201,8 @@ def test_resume_keeps_every_setting_and_the_running_loss(tmp_path, capsys, one_t
     out = tmp_path / "run"
     model = ["--context-length", "16", "--d-model", "32", "--num-layers", "1", "--num-heads", "2", "--batch-size", "8"]
     reporting = ["--eval-interval", "4", "--samples", "2", "--sample-length", "7", "--temperature", "0"]
-    status, _, err = run_main(["--impl", "solutions", *model, *reporting, "--max-iters", "10", "--out", str(out)], capsys)
+    first = ["--impl", "solutions", *model, *reporting, "--max-iters", "10", "--out", str(out)]
+    status, _, err = run_main(first, capsys)
     assert status == 0, err
 
     status, stdout, err = run_main(["--resume", "--out", str(out), "--max-iters", "16", "--samples", "1"], capsys)
@@ -250,7 +259,8 @@ def test_messages_never_call_the_reference_yours():
         solutions.get_batch(torch.arange(5), 1, 10)  # too short for a window: the reference raises ValueError
     except ValueError as exc:
         message = explain(exc, solutions)
-    assert message.startswith("train.py: the reference's code in solutions/ raised ValueError: ") and "your" not in message
+    assert message.startswith("train.py: the reference's code in solutions/ raised ValueError: ")
+    assert "your" not in message
 
 
 LEARNER = '''
@@ -266,7 +276,8 @@ LEARNER = '''
     "change, says",
     [
         ("def get_batch(*args, **kwargs):\n    raise NotImplementedError('get_batch is not implemented yet')",
-         ["train.py needs get_batch, which is not implemented yet (learner/__init__.py:", "`uv run pytest -k test_get_batch`"]),
+         ["train.py needs get_batch, which is not implemented yet (learner/__init__.py:",
+          "`uv run pytest -k test_get_batch`"]),
         ("def get_batch(*args, **kwargs):\n    raise ValueError('no windows today')",
          ["train.py: your code in learner/ raised ValueError: no windows today; at get_batch (__init__.py:"]),
         (("class TransformerLM(_reference.TransformerLM):\n    def forward(self, idx, targets=None):\n"
@@ -276,7 +287,8 @@ LEARNER = '''
         ("def clip_grad_norm(parameters, max_norm):\n    return None",
          ["train.py: TypeError:", "(trainer/loop.py:"]),
         (("class TransformerLM(_reference.TransformerLM):\n    def forward(self, idx, targets=None):\n"
-          "        out = super().forward(idx, targets)\n        return out if targets is None else (out[0], out[1] * float('nan'))"),
+          "        out = super().forward(idx, targets)\n"
+          "        return out if targets is None else (out[0], out[1] * float('nan'))"),
          ["the training loss became nan at iter 1"]),
         ("def oops(:", ["train.py: could not import", "SyntaxError"]),
     ],
@@ -285,8 +297,10 @@ LEARNER = '''
 def test_a_failure_in_learner_code_is_one_line_and_exit_status_1(change, says, tmp_path, capsys, one_thread):
     package = tmp_path / "learner"
     package.mkdir()
-    (package / "__init__.py").write_text(textwrap.dedent(LEARNER.format(change=textwrap.indent(change, "    ").strip())))
-    status, _, err = run_main(["--impl", str(package), *TINY, "--max-iters", "3", "--out", str(tmp_path / "out")], capsys)
+    source = LEARNER.format(change=textwrap.indent(change, "    ").strip())
+    (package / "__init__.py").write_text(textwrap.dedent(source))
+    args = ["--impl", str(package), *TINY, "--max-iters", "3", "--out", str(tmp_path / "out")]
+    status, _, err = run_main(args, capsys)
     assert status == 1, err
     assert "Traceback" not in err
     for text in says:
