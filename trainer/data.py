@@ -55,8 +55,7 @@ def from_file(path: str, context_length: int) -> Corpus:
         raise BadInput(
             f"--data {path} has {len(text):,} characters, too few for --context-length {context_length}: both the "
             f"first 90% (training) and the last 10% (validation) need a window of {context_length + 1}, so at least "
-            f"{needed:,} characters; "
-            "use a longer file or a smaller --context-length"
+            f"{needed:,} characters; use a longer file or a smaller --context-length"
         )
     return Corpus(path, text, text[:split], text[split:])
 

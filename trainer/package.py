@@ -86,7 +86,7 @@ def whose(impl: ModuleType) -> str:
 
 
 def is_reference(impl: ModuleType) -> bool:
-    return Path(package_root(impl)) == (REPO_ROOT / "solutions").resolve()
+    return Path(package_root(impl)).resolve() == (REPO_ROOT / "solutions").resolve()
 
 
 def tokenizer_for(impl: ModuleType, text: str):
