@@ -1,7 +1,8 @@
-"""train.py as a learner runs it: a tiny run of the reference, Ctrl-C and --resume, bad input, unfinished code.
+"""train.py as a learner runs it: a tiny run of the reference, Ctrl-C and --resume (with every setting kept),
+the refusal to replace a run, progress without a terminal, the plot's range, bad input, unfinished code.
 
-The runs go through train.py in a subprocess; the many ways to fail call trainer.cli.main in
-this process, which is quicker and sees the same exit status and messages (an exception that
+The reference run and Ctrl-C go through train.py in a subprocess; the rest calls trainer.cli.main
+in this process, which is quicker and sees the same exit status and messages (an exception that
 escaped main would fail the test, as a traceback would).
 """
 
@@ -255,10 +256,9 @@ def test_pristine_stubs_name_what_is_missing_and_its_test(tmp_path, capsys):
 def test_messages_never_call_the_reference_yours():
     import solutions
 
-    try:
-        solutions.get_batch(torch.arange(5), 1, 10)  # too short for a window: the reference raises ValueError
-    except ValueError as exc:
-        message = explain(exc, solutions)
+    with pytest.raises(ValueError) as raised:
+        solutions.get_batch(torch.arange(5), 1, 10)  # too short for a window
+    message = explain(raised.value, solutions)
     assert message.startswith("train.py: the reference's code in solutions/ raised ValueError: ")
     assert "your" not in message
 
