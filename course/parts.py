@@ -5,6 +5,7 @@ others names them in `requires`: when it fails while one of those is not yet pas
 report says "blocked by <part>" instead of blaming it.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -68,3 +69,9 @@ def with_prerequisites(names: list[str]) -> list[str]:
             wanted.add(name)
             stack.extend(PARTS_BY_NAME[name].requires)
     return [p.name for p in PARTS if p.name in wanted]
+
+
+def public_names(part_names: Iterable[str]) -> tuple[str, ...]:
+    """The public names the learner writes for the parts `part_names`, in PARTS order."""
+    wanted = set(part_names)
+    return tuple(name for part in PARTS if part.name in wanted for name in part.names)

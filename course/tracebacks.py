@@ -14,12 +14,42 @@ def package_root(impl: ModuleType) -> str:
 def innermost_frame(exc: BaseException, impl: ModuleType) -> tuple[str, TracebackType] | None:
     """(package root, the innermost traceback entry in the learner's package), or None."""
     root = package_root(impl)
-    tb, found = exc.__traceback__, None
+    own = own_entries(exc, root)
+    return (root, own[-1]) if own else None
+
+
+def call_chain(exc: BaseException, impl: ModuleType, limit: int = 4) -> str:
+    """The learner's own calls that led to `exc`, outermost first, as one line:
+
+        MultiHeadSelfAttention.forward (transformer.py:370) -> RotaryPositionalEmbedding.forward (transformer.py:264)
+
+    Only frames whose code lies in the implementation package count: calls through torch (such as
+    nn.Module.__call__), the grader or train.py are left out, and an error that torch raises on the
+    learner's behalf ends at the learner's line that called torch. Each frame is named by its
+    qualified name, its file relative to the package folder and the line it was running: the call
+    in every frame but the last, the failing line in the last. Only the innermost `limit` frames
+    are kept, after "... -> " when some were left out. '' when no frame is in the package.
+
+    `where` and `raised_in` name only the last of these frames; the chain also shows the caller,
+    where the mistake often is (multi-head attention passing RoPE positions of the wrong shape
+    fails inside RoPE).
+    """
+    root = package_root(impl)
+    own = own_entries(exc, root)
+    kept = own[max(len(own) - limit, 0):]
+    calls = [f"{tb.tb_frame.f_code.co_qualname} ({os.path.relpath(tb.tb_frame.f_code.co_filename, root)}:"
+             f"{tb.tb_lineno})" for tb in kept]
+    return ("... -> " if len(kept) < len(own) else "") + " -> ".join(calls)
+
+
+def own_entries(exc: BaseException, root: str) -> list[TracebackType]:
+    """The entries of `exc`'s traceback whose code lies under `root`, outermost first."""
+    entries, tb = [], exc.__traceback__
     while tb is not None:
         if os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(root + os.sep):
-            found = (root, tb)
+            entries.append(tb)
         tb = tb.tb_next
-    return found
+    return entries
 
 
 def where(exc: BaseException, impl: ModuleType) -> str:

@@ -139,8 +139,7 @@ def training(repeats: int) -> None:
     import torch
 
     import solutions as ref
-    from trainer.cli import token_ids
-    from trainer.data import builtin
+    from trainer.data import builtin, token_ids
     from trainer.loop import Settings, Trainer
 
     s = Settings()

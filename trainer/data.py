@@ -36,6 +36,11 @@ def builtin(context_length: int) -> Corpus:
     except ValueError:  # windows too short to hold one full context of the chain
         floor = None
     validation_text = source.sample(VALIDATION_CHARS, seed=VALIDATION_SEED)
+    for name, text in (("training", train_text), ("validation", validation_text)):
+        if len(text) <= context_length:  # a window needs context_length tokens and the one after them
+            raise BadInput(f"--context-length {context_length} is too long for the built-in corpus: its {name} text "
+                           f"has {len(text):,} characters, too few for one window and its targets; use a "
+                           f"--context-length of at most {len(text) - 1:,}")
     return Corpus("the built-in corpus", source.passage, train_text, validation_text, floor, source.entropy_rate)
 
 
@@ -48,9 +53,9 @@ def from_file(path: str, context_length: int) -> Corpus:
     needed = 10 * (context_length + 1)  # so that the last 10% holds one window and its targets
     if len(text) < needed:
         raise BadInput(
-            f"--data {path} has {len(text):,} characters, too few for --context-length {context_length}: both the first 90% "
-            f"(training) and the last 10% (validation) need a window of {context_length + 1}, so at least {needed:,} characters; "
-            "use a longer file or a smaller --context-length"
+            f"--data {path} has {len(text):,} characters, too few for --context-length {context_length}: both the "
+            f"first 90% (training) and the last 10% (validation) need a window of {context_length + 1}, so at least "
+            f"{needed:,} characters; use a longer file or a smaller --context-length"
         )
     return Corpus(path, text, text[:split], text[split:])
 
@@ -66,3 +71,11 @@ def read_text(path: str) -> str:
         raise BadInput(f"--data {path}: not UTF-8 text ({exc.reason} at byte {exc.start:,})") from None
     except OSError as exc:
         raise BadInput(f"--data {path}: cannot read it ({exc.strerror})") from None
+
+
+def token_ids(tokenizer, corpus: Corpus):
+    """The training and the validation text as 1-D tensors of token ids (the only use of torch here)."""
+    import torch
+
+    texts = (corpus.train_text, corpus.validation_text)
+    return tuple(torch.tensor(tokenizer.encode(text), dtype=torch.long) for text in texts)

@@ -83,7 +83,8 @@ class Trainer:
         """Mean loss over the same `eval_iters` validation batches every time."""
         s = self.settings
         batches = torch.Generator().manual_seed(seed)
-        return self.impl.estimate_loss(self.model, self.val_data, s.batch_size, s.context_length, s.eval_iters, self.device, batches)
+        return self.impl.estimate_loss(self.model, self.val_data, s.batch_size, s.context_length, s.eval_iters,
+                                       self.device, batches)
 
     def save(self, out: str | IO[bytes]) -> None:
         self.impl.save_checkpoint(out, self.model, self.optimizer, self.iteration)
@@ -92,9 +93,11 @@ class Trainer:
         """Load a checkpoint. Each batch depends only on the iteration, so the run goes on as if never stopped."""
         self.iteration = self.impl.load_checkpoint(src, self.model, self.optimizer)
 
-    def sample(self, prompt: torch.Tensor, max_new_tokens: int, temperature: float = 0.8, top_k: int | None = None) -> torch.Tensor:
+    def sample(self, prompt: torch.Tensor, max_new_tokens: int, temperature: float = 0.8,
+               top_k: int | None = None) -> torch.Tensor:
         was_training = self.model.training
         self.model.eval()
-        out = self.impl.generate(self.model, prompt.to(self.device), max_new_tokens, temperature=temperature, top_k=top_k)
+        prompt = prompt.to(self.device)
+        out = self.impl.generate(self.model, prompt, max_new_tokens, temperature=temperature, top_k=top_k)
         self.model.train(was_training)
         return out
