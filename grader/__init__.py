@@ -8,6 +8,7 @@ one; scoring.py turns the results into points and report.py shows them.
 - case.py         what a case is, what running it gives (Execution), and its verdict (Result)
 - cases/          the table of cases: what to feed, what to call, how to judge, part by part
 - pipeline.py     execute -> judged -> verdict: the one path from a case to its Result
+- calls.py        which of the learner's public names ran during a case, and which raised
 - checks.py       comparing an output with the reference, in a message written for a learner
 - values.py       how an Execution crosses the process boundary as plain data (never pickle)
 - fixtures.py     stored inputs and expected outputs, checked against a sha256 manifest

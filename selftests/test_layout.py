@@ -12,7 +12,7 @@ NEVER_IMPORTS = {
     "trainer": {"grader", "tools", "selftests", "solutions", "assignment"},
     "grader": {"tools", "selftests", "solutions", "assignment"},
 }
-DESCRIBED = ("grader", "grader/cases", "grader/worker", "course")  # packages whose docstring lists their modules
+DESCRIBED = ("grader", "grader/cases", "grader/mistakes", "grader/worker", "course", "trainer")  # packages whose docstring lists their modules
 HAND_WRITTEN = ("grader", "course", "trainer", "tools", "selftests")
 LONGEST = 500
 

@@ -2,7 +2,8 @@
 
 One module per stretch of the assignment (building_blocks, transformer, training, sampling, end_to_end),
 and the helpers they share: inputs (making inputs), learner (reaching the learner's code), judges,
-stand_ins (small models handed to the learner's training functions).
+shapes (the documented state-dict names and shapes), stand_ins (small models handed to the learner's
+training functions).
 """
 
 from course.parts import PARTS, PARTS_BY_NAME
