@@ -21,6 +21,7 @@ from course.tracebacks import one_line, where
 
 from .calls import raised_by, recording
 from .case import Case, CaseFailed, Execution, Outputs, Result
+from .checks import Expected, describe
 from .hints import name_the_mistake
 
 
@@ -60,7 +61,11 @@ def judge(case: Case, outputs: Outputs, expected: dict[str, Any]) -> tuple[str, 
     except CaseFailed as exc:
         return "failed", str(exc)
     except Exception as exc:
-        return "failed", one_line(f"could not judge your output ({type(exc).__name__}: {exc})")
+        wanted = "; ".join(f"`{k}`: {describe(v.value if isinstance(v, Expected) else v)}" for k, v in expected.items())
+        yours = "; ".join(f"`{k}`: {describe(v)}" for k, v in outputs.items())
+        return "failed", one_line(
+            f"could not judge your output ({type(exc).__name__}: {exc}). "
+            + (f"Expected {wanted}. " if wanted else "") + f"Yours: {yours or 'nothing'}.", limit=600)
     return "passed", ""
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 
 from ..case import Case, CaseFailed
+from .learner import as_number
 
 CASES: list[Case] = []
 
@@ -29,21 +30,23 @@ def train_briefly(impl):
     settings = Settings(context_length=32, d_model=64, num_layers=1, num_heads=4, batch_size=16, max_iters=STEPS,
                         lr_max=1.5e-2, lr_min=1.5e-3, warmup_iters=10, eval_iters=4)
     trainer = Trainer(impl, settings, len(ids), train, val)
-    before = trainer.validation_loss()
+    before = as_number("estimate_loss", trainer.validation_loss())
     for _ in range(settings.max_iters):
         trainer.step()
-    return {"before": before, "after": trainer.validation_loss(), "floor": source.window_floor(settings.context_length)}
+    after = as_number("estimate_loss", trainer.validation_loss())
+    return {"before": before, "after": after, "floor": source.window_floor(settings.context_length)}
 
 
 def learns(out, _):
     after, target = out.get("after"), REFERENCE_LOSS + TRAINING_MARGIN
     if not isinstance(after, float):
-        raise CaseFailed(f"the validation loss after training is {after!r}, not a number (NaN or Inf?).")
+        raise CaseFailed(f"the validation loss after training is {after}: the training diverged to NaN or Inf.")
     if after > target:
+        before, floor = out.get("before", float("nan")), out.get("floor", float("nan"))
         raise CaseFailed(
-            f"after {STEPS} steps on the built-in corpus your model's validation loss is {after:.3f} (from {out.get('before', float('nan')):.3f}); "
+            f"after {STEPS} steps on the built-in corpus your model's validation loss is {after:.3f} (from {before:.3f}); "
             f"the reference reaches about {REFERENCE_LOSS:.2f}, and anything below {target:.2f} passes "
-            f"(the best possible is {out.get('floor', float('nan')):.3f}). Your parts pass on their own, so look at how they work together."
+            f"(the best possible is {floor:.3f}). Your parts pass on their own, so look at how they work together."
         )
 
 

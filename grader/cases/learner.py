@@ -85,3 +85,22 @@ def forward_backward(fn: Callable[..., Any], grad_output: Tensor, *args: Any, mo
 def module_gradients(module: nn.Module, x: Tensor, grad_output: Tensor) -> Outputs:
     """Gradients of a module's output with respect to its input `x` and its parameters."""
     return forward_backward(module, grad_output, Grad("x", x), module=module)
+
+
+def raised(fn) -> dict:
+    """What calling fn raised, as plain data (the worker must not crash on the learner's error)."""
+    try:
+        fn()
+    except NotImplementedError:
+        raise  # an unfinished stub is reported as such
+    except Exception as exc:  # noqa: BLE001 - any exception is an answer here
+        return {"raised": type(exc).__name__, "message": str(exc)}
+    return {"raised": None, "message": ""}
+
+
+def as_number(what: str, value) -> float:
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CaseFailed(f"{what} should return a number (a float), not {type(value).__name__}.")
+    return float(value)

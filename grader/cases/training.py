@@ -19,35 +19,15 @@ import torch
 from torch import nn
 
 from ..case import Case, CaseFailed
-from ..checks import close, expect_close, expect_tensor
+from ..checks import Tol, close, describe, expect_close, expect_tensor
 from .inputs import draw, normal, randn
 from .judges import FP32
-from .learner import api
+from .learner import api, as_number, raised
 from .stand_ins import LossRecorder, tiny_model, train_steps
 
 TEXT = "to be, or not to be: that is the question.\n"
 
 CASES: list[Case] = []
-
-
-# -- helpers -----------------------------------------------------------------------------------
-def raised(fn) -> dict:
-    """What calling fn raised, as plain data (the worker must not crash on the learner's error)."""
-    try:
-        fn()
-    except NotImplementedError:
-        raise  # an unfinished stub is reported as such
-    except Exception as exc:  # noqa: BLE001 - any exception is an answer here
-        return {"raised": type(exc).__name__, "message": str(exc)}
-    return {"raised": None, "message": ""}
-
-
-def as_number(what: str, value) -> float:
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise CaseFailed(f"{what} should return a number (a float), not {type(value).__name__}.")
-    return float(value)
 
 
 # -- tokenizer -------------------------------------------------------------------------------------
@@ -199,9 +179,22 @@ TWO_GROUPS = [{"params": ["w"], "weight_decay": 0.5}, {"params": ["b"], "lr": 0.
 
 
 def adamw_inputs(g, steps=6):
-    """Weights, and per-step gradients on scales from 0.01 to 100."""
-    grad_w = randn(g, steps, 4, 3) * 10 ** torch.empty(steps, 1, 3).uniform_(-2, 2, generator=g)
+    """Weights, and per-step gradients on scales from 0.1 to 100: large next to eps, so that every valid way of
+    writing AdamW agrees here (the Adam paper's order adds eps to sqrt(v) before the bias correction)."""
+    grad_w = randn(g, steps, 4, 3) * 10 ** torch.empty(steps, 1, 3).uniform_(-1, 2, generator=g)
     return {"w": randn(g, 4, 3), "b": randn(g, 5), "grad_w": grad_w, "grad_b": randn(g, steps, 5)}
+
+
+# Gradients of about 3e-4, so that eps matters: sqrt(v) is near eps. With beta2 = 0.1 the bias correction of v
+# is close to 1 from the first step, so the Adam paper's order (eps added before it) stays within 0.22 of this
+# tolerance, while eps inside the square root is off by 1,400 times it and a group's own eps ignored by 19 times
+# (selftests/ grades all three).
+SMALL_GRADIENTS = [{"params": ["w"]}, {"params": ["s"], "betas": (0.9, 0.1), "eps": 1e-6}]
+SMALL_GRADIENT_TOL = Tol(rtol=1e-4, atol=1e-4)
+
+
+def small_gradient_inputs(g, steps=6):
+    return {"w": randn(g, 4, 3), "s": randn(g, 5), "grad_w": randn(g, steps, 4, 3), "grad_s": randn(g, steps, 5, scale=3e-4)}
 
 
 def optimizer_facts(impl):
@@ -262,6 +255,11 @@ def two_groups(impl, w, b, grad_w, grad_b):
     return adamw_trajectory(impl, {"w": grad_w, "b": grad_b}, TWO_GROUPS, {"lr": 0.05, "weight_decay": 0.1}, {"w": w, "b": b})
 
 
+def small_gradients(impl, w, s, grad_w, grad_s):
+    return adamw_trajectory(impl, {"w": grad_w, "s": grad_s}, SMALL_GRADIENTS, {"lr": 0.05, "weight_decay": 0.1},
+                            {"w": w, "s": s})
+
+
 def missing_gradients(impl, w, b, grad_w, grad_b):
     """b has no gradient at steps 0, 1 and 3: its t counts its own steps."""
     return adamw_trajectory(impl, {"w": grad_w, "b": grad_b}, [{"params": ["w", "b"]}], {"lr": 0.05, "weight_decay": 0.2},
@@ -271,8 +269,9 @@ def missing_gradients(impl, w, b, grad_w, grad_b):
 CASES += [
     Case("adamw", "is_an_optimizer", run=optimizer_facts, judge=is_torch_optimizer, weight=0.5),
     Case("adamw", "trajectory",  # two parameter groups with their own hyperparameters
-         inputs=adamw_inputs, run=two_groups, judge=close("w", "b", tol=FP32), weight=2,
-         resemblance=FP32),  # eps inside the sqrt is off by ~1e-4
+         inputs=adamw_inputs, run=two_groups, judge=close("w", "b", tol=FP32), weight=2, resemblance=FP32),
+    Case("adamw", "small_gradients",  # where eps matters: inside or outside the sqrt, and each group's own
+         inputs=small_gradient_inputs, run=small_gradients, judge=close("w", "s", tol=SMALL_GRADIENT_TOL)),
     Case("adamw", "skips_missing_gradients", inputs=adamw_inputs, run=missing_gradients, judge=close("w", "b", tol=FP32),
          resemblance=FP32),
     Case("adamw", "state_dict", inputs=draw(w=normal(4, 3), grad_w=normal(5, 4, 3)), run=adamw_resume,
@@ -324,18 +323,24 @@ def clip(impl, max_norm, a, b, c):
     everything = [params[0], frozen, params[1], unused, params[2]]
     norm = api(impl, "clip_grad_norm")((p for p in everything), max_norm)
     out = {f"{name}.grad": p.grad for name, p in zip("abc", params)}
-    out["norm"] = torch.as_tensor(norm, dtype=torch.float32) if norm is not None else None
+    out["norm"] = norm
     out["untouched_have_no_grad"] = frozen.grad is None and unused.grad is None
     return out
 
 
 def clipped_like_torch(out, expected):
-    if out.get("norm") is None:
+    norm = out.get("norm")
+    if norm is None:
         raise CaseFailed("clip_grad_norm should return the total norm from before clipping (a 0-dim tensor); it returned None.")
+    if isinstance(norm, (int, float)) and not isinstance(norm, bool):
+        norm = torch.tensor(float(norm))
+    if not isinstance(norm, torch.Tensor) or norm.numel() != 1:
+        raise CaseFailed(f"clip_grad_norm should return the total norm from before clipping, one number (a 0-dim tensor); "
+                         f"it returned {describe(norm)}.")
     if not out.get("untouched_have_no_grad"):
         raise CaseFailed("parameters without a gradient (frozen, or unused) should be skipped, and their .grad left None.")
     close("a.grad", "b.grad", "c.grad", tol=FP32)(out, expected)
-    expect_close("norm", out["norm"].reshape(()), expected["norm"], FP32)
+    expect_close("norm", norm.reshape(()).to(torch.float32), expected["norm"], FP32)
 
 
 def clip_to(max_norm: float):

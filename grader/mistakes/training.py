@@ -9,11 +9,13 @@ import math
 
 from grader.cases.end_to_end import REFERENCE_LOSS, STEPS, TRAINING_MARGIN
 from grader.cases.stand_ins import GEN_CONTEXT, GEN_VOCAB
-from grader.cases.training import SCHEDULES, SPREAD_N, SPREAD_T, TEXT, TWO_GROUPS
+from grader.cases.training import SCHEDULES, SMALL_GRADIENTS, SPREAD_N, SPREAD_T, TEXT, TWO_GROUPS
 
 from .mistake import Mistake
 
 # What the prose restates from the cases, computed from them so that changing a case changes the text.
+SMALL_GROUP = SMALL_GRADIENTS[1]
+SMALL_GROUP_BETAS_TRAJECTORY = TWO_GROUPS[1]["betas"]
 VOCABULARY, FIRST_SEEN = sorted(set(TEXT)), list(dict.fromkeys(TEXT))  # the right ids, and the mistake's
 LAST_START = SPREAD_N - SPREAD_T - 1  # get_batch/every_start's last valid start
 LR_MAX, LR_MIN, WARMUP, COSINE = next(s for s in SCHEDULES.values() if s[2] > 0)  # the schedule with a warmup
@@ -119,10 +121,10 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "adamw_eps_inside_sqrt", "adamw",
         "Divides by sqrt(v_hat + eps) instead of sqrt(v_hat) + eps.",
-        "Only `adamw/trajectory` fails, on the elements with the smallest gradients (12 of 72, by about 5e-5); the "
-        "other cases pass.",
-        "Your updates are slightly off only where the gradients are tiny: eps belongs outside the square root. Divide "
-        "by sqrt(v_hat) + eps, not sqrt(v_hat + eps).",
+        "Only `adamw/small_gradients` fails, whose gradients (about 3e-4) are small enough for eps to matter: every "
+        "update of `s` is off by a large factor; the other cases, with larger gradients, pass.",
+        "Your updates are off only where the gradients are tiny: eps belongs outside the square root. Divide by "
+        "sqrt(v_hat) + eps, not sqrt(v_hat + eps).",
     ),
     Mistake(
         "adamw_rebinds_parameter", "adamw",
@@ -148,6 +150,22 @@ MISTAKES: list[Mistake] = [
         f"0.1 instead of its group's {TWO_GROUPS[0]['weight_decay']}.",
         "Your optimizer ignores each parameter group's own settings: a group's lr, betas and weight_decay override the "
         "defaults. Read them from group['lr'], group['betas'], ... inside the loop over self.param_groups.",
+    ),
+    Mistake(
+        "adamw_ignores_group_betas_and_eps", "adamw",
+        "Reads betas and eps from self.defaults instead of from each parameter group (a group's lr is read).",
+        "`adamw/trajectory` fails on `b`, whose group has its own betas "
+        f"{SMALL_GROUP_BETAS_TRAJECTORY}, and `adamw/small_gradients` on `s`, whose group has its own eps "
+        f"{SMALL_GROUP['eps']:g} and betas {SMALL_GROUP['betas']}.",
+        "Your optimizer ignores a parameter group's own betas and eps: like lr and weight_decay, they override the "
+        "defaults. Read them from group['betas'] and group['eps'] inside the loop over self.param_groups.",
+    ),
+    Mistake(
+        "adamw_crashes_on_missing_grad", "adamw",
+        "Uses p.grad without checking it, so a parameter that got no gradient (frozen or unused) raises a TypeError.",
+        "Only `adamw/skips_missing_gradients` errors, with TypeError, on the steps where `b` has no gradient.",
+        "Your optimizer crashes on a parameter whose .grad is None (frozen, or unused in this step's loss). Skip it: "
+        "`if p.grad is None: continue` at the top of the loop over a group's parameters.",
     ),
     Mistake(
         "adamw_missing_grad_as_zero", "adamw",

@@ -152,6 +152,18 @@ class _AdamWIgnoresGroups(_AdamW):
         return self.defaults  # a group's own lr / betas / weight_decay are never read
 
 
+@wrong("adamw_ignores_group_betas_and_eps", replaces="AdamW")
+class _AdamWIgnoresGroupBetasAndEps(_AdamW):
+    def _hyperparameters(self, group: dict) -> dict:
+        return {**group, "betas": self.defaults["betas"], "eps": self.defaults["eps"]}  # a group's lr is read, its betas not
+
+
+@wrong("adamw_crashes_on_missing_grad", replaces="AdamW")
+class _AdamWCrashesOnMissingGrad(_AdamW):
+    def _gradient(self, p: Tensor) -> Tensor:
+        return p.grad * 1  # None * 1: a TypeError on a parameter that got no gradient
+
+
 @wrong("adamw_missing_grad_as_zero", replaces="AdamW")
 class _AdamWMissingGradAsZero(_AdamW):
     def _gradient(self, p: Tensor) -> Tensor | None:

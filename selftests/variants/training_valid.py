@@ -181,6 +181,19 @@ class _AdamWTorchForm(_AdamW):
         p.addcdiv_(exp_avg, denom, value=-lr / bias_correction1)
 
 
+@valid(
+    "adamw_paper_order",
+    "the Adam paper's efficient order: alpha_t = lr sqrt(1 - beta2^t) / (1 - beta1^t), then p -= alpha_t m / (sqrt(v) + eps)",
+    replaces="AdamW",
+)
+class _AdamWPaperOrder(_AdamW):
+    def _update(self, p, g, group, lr, beta1, beta2, eps, weight_decay):
+        t, m, v = self._moments(p, g, group, beta1, beta2)
+        p.mul_(1 - lr * weight_decay)
+        alpha = lr * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+        p.sub_(alpha * m / (v.sqrt() + eps))
+
+
 @valid("adamw_tensor_step", "each parameter's step count kept as a float tensor, as torch.optim does", replaces="AdamW")
 class _AdamWTensorStep(_AdamW):
     def _moments(self, p, g, group, beta1, beta2):
