@@ -10,6 +10,7 @@ import pytest
 from course.packages import ImplNotFound, load, resolve
 from course.parts import PARTS
 from grader.cases import cases_of
+from grader.hints import confirm
 from grader.in_process import run_cases
 
 
@@ -39,13 +40,15 @@ def impl(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def part_passes(impl):
-    """part name -> whether all its cases pass (cached): decides "blocked by <part>"."""
-    cache: dict[str, bool] = {}
+def graded(impl):
+    """part name -> the results of all its cases, run once (cached) so that a known mistake is named only where
+    it explains the whole part (grader/hints.confirm) and a failing prerequisite can be blamed."""
+    cache: dict[str, list] = {}
 
-    def passes(part: str) -> bool:
+    def results(part: str) -> list:
         if part not in cache:
-            cache[part] = all(r.status == "passed" for r in run_cases(cases_of(part), impl))
+            cache[part] = run_cases(cases_of(part), impl)
+            confirm(cache[part])
         return cache[part]
 
-    return passes
+    return results

@@ -12,6 +12,7 @@ tolerance) gets that mistake's hint, which leads its message wherever it is show
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import torch
@@ -68,23 +69,35 @@ def signature(mistaken: Outputs, reference: Outputs, tol: Tol, dtypes: dict, ref
             far = _far(value, ref, tol).flatten()
             positions = far.argsort(descending=True)[:POSITIONS]
             positions = positions[far[positions] > 1]
-            if len(positions) == 0 and dtype == reference_dtypes.get(name):
-                continue
-            spec.update(positions=positions.tolist(), values=value.detach().flatten()[positions].double().tolist())
+            if len(positions) == 0:
+                if dtype == reference_dtypes.get(name):
+                    continue
+                spec["close_to_reference"] = True  # the values are right, only the dtype is not
+            else:
+                spec.update(positions=positions.tolist(), values=value.detach().flatten()[positions].double().tolist())
         meta["tensors"][name] = spec
     flat_ref = _flat(reference)
     meta["plain"] = {k: v for k, v in _flat(mistaken).items() if k not in flat_ref or not _same_plain(v, flat_ref[k])}
     return meta
 
 
+LOCATION = re.compile(r" \([^()]*:\d+, in [^()]*\)$")  # the " (file.py:57, in forward)" that pipeline.where adds
+ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
+
+
+def error_text(message: str) -> str:
+    """An error's type and message without where it was raised (the learner's file and line) or memory addresses."""
+    return ADDRESS.sub("0x?", LOCATION.sub("", message))
+
+
 def execution_signature(execution: Execution) -> dict | None:
     """A mistake known by how it stopped or what it did rather than by its outputs, else None.
 
-    A crash is known by the exception's type, a failed check by its message, and code that writes to
-    its inputs by their names.
+    A crash is known by the exception's type and message, a failed check by its message, and code that writes
+    to its inputs by their names.
     """
     if execution.status == "error":
-        return {"error": execution.message.split(":", 1)[0].strip()}
+        return {"error": error_text(execution.message)}
     if not execution.ran:
         return {"message": execution.message}
     if execution.modified_inputs:
@@ -92,7 +105,7 @@ def execution_signature(execution: Execution) -> dict | None:
     return None
 
 
-def fits_signature(execution: Execution, result: Result, meta: dict, tol: Tol) -> bool:
+def fits_signature(execution: Execution, result: Result, meta: dict, tol: Tol, expected: dict) -> bool:
     """Whether a failing Execution is what the known mistake of this signature gives."""
     if meta.keys() & {"error", "message", "modified_inputs"}:
         return execution_signature(execution) == meta
@@ -109,17 +122,35 @@ def fits_signature(execution: Execution, result: Result, meta: dict, tol: Tol) -
             yours = value.flatten()[torch.tensor(spec["positions"], dtype=torch.long)]
             if (_far(yours, torch.tensor(spec["values"], dtype=torch.float64), tol) > 1).any():
                 return False
+        if spec.get("close_to_reference"):
+            want = expected.get(name)
+            want = getattr(want, "value", want)
+            if not isinstance(want, torch.Tensor) or want.shape != value.shape or (_far(value, want, tol) > 1).any():
+                return False
     flat = _flat(outputs)
     return all(k in flat and _same_plain(flat[k], v) for k, v in meta["plain"].items())
 
 
-def name_the_mistake(result: Result, execution: Execution) -> Result:
+def name_the_mistake(result: Result, execution: Execution, expected: dict) -> Result:
     """Give a failing result the ids of the known mistakes whose signatures its Execution matches."""
     if result.status not in ("failed", "error"):
         return result
     case: Case = result.case
     result.hints = tuple(
         mistake_id for mistake_id, meta in signatures_for(case).items()
-        if mistake_id in MISTAKES_BY_ID and fits_signature(execution, result, meta, resemblance(case))
+        if mistake_id in MISTAKES_BY_ID and fits_signature(execution, result, meta, resemblance(case), expected)
     )
     return result
+
+
+def confirm(results: list[Result]) -> None:
+    """Keep a mistake's hint on a part's results only if it explains all of them it should: every case of the
+    part where the mistake has a signature must have failed the way the mistake fails. A hint whose mistake
+    would also have failed a case the learner passed, or failed it differently, is dropped everywhere."""
+    by_case = {r.case.id: r for r in results}
+    candidates = {m for r in results for m in r.hints}
+    for mistake_id in candidates:
+        expected_in = [r.case for r in results if mistake_id in signatures_for(r.case)]
+        if not all(mistake_id in by_case[c.id].hints for c in expected_in):
+            for r in results:
+                r.hints = tuple(h for h in r.hints if h != mistake_id)

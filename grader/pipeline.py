@@ -83,4 +83,4 @@ def judged(case: Case, execution: Execution, expected: dict[str, Any]) -> Result
 
 def verdict(case: Case, execution: Execution, expected: dict[str, Any]) -> Result:
     """The Result of one Execution, with the ids of the known mistakes its output matches."""
-    return name_the_mistake(judged(case, execution, expected), execution)
+    return name_the_mistake(judged(case, execution, expected), execution, expected)

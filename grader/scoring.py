@@ -8,6 +8,7 @@ from typing import Callable
 from course.parts import PARTS, PARTS_BY_NAME, Part
 
 from .case import Result
+from .hints import confirm
 
 
 @dataclass
@@ -50,6 +51,8 @@ def tally(results: list[Result]) -> list[PartScore]:
     """Group results by part (in PARTS order), give each case its points, name what blocks a failing case."""
     scores = [PartScore(part, [r for r in results if r.case.part == part.name]) for part in PARTS]
     scores = [s for s in scores if s.results]
+    for s in scores:
+        confirm(s.results)
     graded = {s.part.name: s.passed for s in scores}
     for s in scores:
         total = sum(r.case.weight for r in s.results)

@@ -22,8 +22,8 @@ import subprocess
 import sys
 import time
 from types import SimpleNamespace
-from course import REPO_ROOT as ROOT
 
+from course import REPO_ROOT as ROOT
 
 
 def wall_time(command: list[str], repeats: int) -> float:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from grader.mistakes import CATALOGUE
-from course.parts import PARTS
 from course import REPO_ROOT as ROOT
+from course.parts import PARTS
+from grader.mistakes import CATALOGUE
 
 DOC = ROOT / "docs" / "mistakes.md"
 SECTIONS = {"linear": "Part 1: the building blocks", "layernorm": "Part 2: the transformer", "tokenizer": "Part 3: training"}

@@ -62,7 +62,9 @@ def mistake_signature(case: Case, impl, inputs: dict, reference: dict, reference
     known_by_how_it_ran = execution_signature(execution)
     if known_by_how_it_ran:
         return known_by_how_it_ran
-    values = stored_values(case, impl, inputs, execution.outputs) or execution.outputs
+    low_precision = any(v.dtype in (torch.float16, torch.bfloat16) for v in inputs.values() if isinstance(v, torch.Tensor))
+    # In float16 or bfloat16 the native run is the mistake (an overflow, say), not its float64 re-run.
+    values = execution.outputs if low_precision else stored_values(case, impl, inputs, execution.outputs) or execution.outputs
     return signature(values, reference, resemblance(case), dtypes(execution.outputs), reference_dtypes)
 
 

@@ -15,6 +15,7 @@ import argparse
 import ast
 import sys
 from pathlib import Path
+
 from course import REPO_ROOT as ROOT
 
 SOLUTIONS, ASSIGNMENT = ROOT / "solutions", ROOT / "assignment"

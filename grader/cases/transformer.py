@@ -143,7 +143,7 @@ CASES += [
     Case("layernorm", "backward", inputs=draw(x=normal(3, 5, 40), **GAIN_AND_BIAS, grad_output=normal(3, 5, 40)),
          run=layernorm_gradients, judge=close("x.grad", "weight.grad", "bias.grad", tol=FP32, none_means=NO_GRAD)),
     Case("layernorm", "float16", inputs=draw(x=normal(3, 5, 40, scale=100, add=50, dtype=torch.float16), **GAIN_AND_BIAS),
-         run=layernorm_output, judge=close("output", tol=FP16)),
+         run=layernorm_output, judge=close("output", tol=FP16), resemblance=FP16),
 ]
 
 

@@ -302,9 +302,8 @@ MISTAKES: list[Mistake] = [
         "Sums the per-position losses instead of averaging them.",
         "All four cases fail with the loss N times too large for N positions: 55.0 instead of 3.67 for the "
         f"({B}, {T}, 11) logits, 6 times too large in `two_dims`.",
-        f"Your loss is {B * T} times the expected value for {B} x {T} positions: you sum the per-position losses. "
-        "Return their "
-        "mean over every batch and position dimension.",
+        "Your loss is the expected value times the number of positions (B x T, or N for 2-D logits): you sum the "
+        "per-position losses. Return their mean over every batch and position dimension.",
     ),
     Mistake(
         "cross_entropy_mean_over_vocab", "cross_entropy",

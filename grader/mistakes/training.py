@@ -9,7 +9,14 @@ import math
 
 from grader.cases.end_to_end import REFERENCE_LOSS, STEPS, TRAINING_MARGIN
 from grader.cases.stand_ins import GEN_CONTEXT, GEN_VOCAB
-from grader.cases.training import SCHEDULES, SMALL_GRADIENTS, SPREAD_N, SPREAD_T, TEXT, TWO_GROUPS
+from grader.cases.training import (
+    SCHEDULES,
+    SMALL_GRADIENTS,
+    SPREAD_N,
+    SPREAD_T,
+    TEXT,
+    TWO_GROUPS,
+)
 
 from .mistake import Mistake
 
