@@ -20,6 +20,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="assignment",
         help="package to grade: assignment (default), solutions, a package name or a path to a package folder",
     )
+    parser.addoption(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="CPU-time limit per case, as grade.py's --timeout (default: each case's own, 20 s for most)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,14 +47,14 @@ def impl(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def graded(impl):
+def graded(impl, request: pytest.FixtureRequest):
     """part name -> the results of all its cases, run once (cached) so that a known mistake is named only where
     it explains the whole part (grader/hints.confirm) and a failing prerequisite can be blamed."""
     cache: dict[str, list] = {}
 
     def results(part: str) -> list:
         if part not in cache:
-            cache[part] = run_cases(cases_of(part), impl)
+            cache[part] = run_cases(cases_of(part), impl, request.config.getoption("--timeout"))
             confirm(cache[part])
         return cache[part]
 

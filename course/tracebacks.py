@@ -30,8 +30,7 @@ def call_chain(exc: BaseException, impl: ModuleType, limit: int = 4) -> str:
     in every frame but the last, the failing line in the last. Only the innermost `limit` frames
     are kept, after "... -> " when some were left out. '' when no frame is in the package.
 
-    `where` and `raised_in` name only the last of these frames; the chain also shows the caller,
-    where the mistake often is (multi-head attention passing RoPE positions of the wrong shape
+    The chain also shows the callers, where the mistake often is (multi-head attention passing RoPE positions of the wrong shape
     fails inside RoPE).
     """
     root = package_root(impl)
@@ -52,20 +51,10 @@ def own_entries(exc: BaseException, root: str) -> list[TracebackType]:
     return entries
 
 
-def where(exc: BaseException, impl: ModuleType) -> str:
-    """' (file.py:57, in forward)' for the innermost frame in the learner's package, else ''."""
-    found = innermost_frame(exc, impl)
-    if not found:
-        return ""
-    root, tb = found
-    code = tb.tb_frame.f_code
-    return f" ({os.path.relpath(code.co_filename, root)}:{tb.tb_lineno}, in {code.co_name})"
-
-
-def raised_in(exc: BaseException, impl: ModuleType) -> str | None:
-    """The top-level name (class or function) whose code raised, e.g. `Linear` for Linear.forward."""
-    found = innermost_frame(exc, impl)
-    return found[1].tb_frame.f_code.co_qualname.split(".")[0] if found else None
+def located(exc: BaseException, impl: ModuleType) -> str:
+    """' (at Linear.forward (building_blocks.py:80))': the learner's call chain to `exc`, or '' outside their code."""
+    chain = call_chain(exc, impl)
+    return f" (at {chain})" if chain else ""
 
 
 def one_line(text: str, limit: int = 300) -> str:

@@ -81,7 +81,7 @@ def signature(mistaken: Outputs, reference: Outputs, tol: Tol, dtypes: dict, ref
     return meta
 
 
-LOCATION = re.compile(r" \([^()]*:\d+, in [^()]*\)$")  # the " (file.py:57, in forward)" that pipeline.where adds
+LOCATION = re.compile(r" \(at .*\)$")  # the " (at Linear.forward (file.py:57))" that course.tracebacks.located adds
 ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
 
 

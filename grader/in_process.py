@@ -14,13 +14,14 @@ from .pipeline import execute, verdict
 from .values import as_plain
 
 
-def run_case(case: Case, impl: ModuleType) -> Result:
+def run_case(case: Case, impl: ModuleType, timeout: float | None = None) -> Result:
+    """One case's Result; `timeout` (seconds of CPU time) replaces the case's own limit when given."""
     try:
         inputs, expected = inputs_for(case), expected_for(case)
     except FixtureError as exc:
         return Result(case, "error", str(exc))
-    return verdict(case, as_plain(execute(case, impl, inputs)), expected)
+    return verdict(case, as_plain(execute(case, impl, inputs, timeout)), expected)
 
 
-def run_cases(cases: list[Case], impl: ModuleType) -> list[Result]:
-    return [run_case(case, impl) for case in cases]
+def run_cases(cases: list[Case], impl: ModuleType, timeout: float | None = None) -> list[Result]:
+    return [run_case(case, impl, timeout) for case in cases]

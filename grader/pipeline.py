@@ -11,13 +11,16 @@ the same plain-data round trip (values.as_plain) so that every caller judges the
 
 from __future__ import annotations
 
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import replace
 from types import ModuleType
-from typing import Any
+from typing import Any, Iterator
 
 import torch
 
-from course.tracebacks import one_line, where
+from course.tracebacks import call_chain, located, one_line
 
 from .calls import raised_by, recording
 from .case import Case, CaseFailed, Execution, Outputs, Result
@@ -25,15 +28,46 @@ from .checks import Expected, describe
 from .hints import name_the_mistake
 
 
-def execute(case: Case, impl: ModuleType, inputs: dict[str, Any]) -> Execution:
-    """Call `case.run` on the learner's package; whatever happens becomes an Execution."""
+class CaseTimeout(BaseException):
+    """Raised inside the learner's code when a case has used up its CPU time (a BaseException, so that the
+    learner's own `except Exception` does not swallow it)."""
+
+
+@contextmanager
+def cpu_budget(seconds: float | None) -> Iterator[None]:
+    """Raise CaseTimeout wherever the code is once this process has used `seconds` of CPU time in the block.
+
+    CPU time, not wall-clock time: a loaded machine slows a case down without using up its budget. Only in
+    the main thread of a system with SIGPROF (elsewhere, no limit: grade.py's wall-clock backstop remains).
+    """
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(_signum, _frame):
+        raise CaseTimeout()
+
+    previous = signal.signal(signal.SIGPROF, expire)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
+
+
+def execute(case: Case, impl: ModuleType, inputs: dict[str, Any], budget: float | None = None) -> Execution:
+    """Call `case.run` on the learner's package within `budget` seconds of CPU time (the case's own limit when
+    None); whatever happens becomes an Execution."""
+    budget = budget or case.timeout
     before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
     torch.manual_seed(case.seed)
     with recording(impl) as called:
         try:
-            outputs = case.run(impl, **inputs)
+            with cpu_budget(budget):
+                outputs = case.run(impl, **inputs)
         except BaseException as exc:  # noqa: BLE001 - whatever the learner's code does is reported, not raised
-            stopped = stopped_by(exc, impl)
+            stopped = stopped_by(exc, impl, budget)
             if stopped is None:
                 raise
             return replace(stopped, raised_in=raised_by(exc, impl), called=tuple(sorted(called)))
@@ -41,16 +75,20 @@ def execute(case: Case, impl: ModuleType, inputs: dict[str, Any]) -> Execution:
     return Execution(None, outputs=outputs, modified_inputs=modified, called=tuple(sorted(called)))
 
 
-def stopped_by(exc: BaseException, impl: ModuleType) -> Execution | None:
+def stopped_by(exc: BaseException, impl: ModuleType, budget: float) -> Execution | None:
     """How an exception from the learner's code stops a case (None for one to let through, e.g. Ctrl-C)."""
+    if isinstance(exc, CaseTimeout):
+        where = call_chain(exc, impl)
+        return Execution("timeout", f"did not finish within {budget:g} s of CPU time (an endless loop?)"
+                         + (f"; it was running {where}" if where else ""))
     if isinstance(exc, NotImplementedError):
-        return Execution("not_implemented", one_line(str(exc) or "not implemented yet") + where(exc, impl))
+        return Execution("not_implemented", one_line(str(exc) or "not implemented yet") + located(exc, impl))
     if isinstance(exc, CaseFailed):
         return Execution("failed", str(exc))
     if isinstance(exc, SystemExit):
-        return Execution("error", f"your code called sys.exit({exc.code!r}){where(exc, impl)}")
+        return Execution("error", f"your code called sys.exit({exc.code!r}){located(exc, impl)}")
     if isinstance(exc, Exception):  # the learner's bug, reported in one line
-        return Execution("error", one_line(f"{type(exc).__name__}: {exc}") + where(exc, impl))
+        return Execution("error", one_line(f"{type(exc).__name__}: {exc}") + located(exc, impl))
     return None
 
 

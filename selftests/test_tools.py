@@ -43,8 +43,24 @@ def test_unbalanced_markers_are_refused(broken):
         make_stubs.stub(broken, "broken.py")
 
 
-def test_committed_stubs_match_the_solutions():
-    assert make_stubs.main(["--check"]) == 0
+def test_the_drift_check_passes_on_fresh_stubs_and_fails_on_changed_ones(pristine_stubs, tmp_path):
+    copy = tmp_path / "assignment"
+    shutil.copytree(pristine_stubs, copy)
+    assert make_stubs.main(["--check", "--into", str(copy)]) == 0
+    (copy / "building_blocks.py").write_text((copy / "building_blocks.py").read_text() + "# changed\n")
+    assert make_stubs.main(["--check", "--into", str(copy)]) == 1
+
+
+def test_writing_the_stubs_never_overwrites_implemented_code(pristine_stubs, tmp_path, capsys):
+    copy = tmp_path / "assignment"
+    shutil.copytree(pristine_stubs, copy)
+    (copy / "building_blocks.py").write_text((ROOT / "solutions" / "building_blocks.py").read_text())
+    learner_work = (copy / "building_blocks.py").read_text()
+    assert make_stubs.main(["--into", str(copy)]) == 1
+    assert (copy / "building_blocks.py").read_text() == learner_work
+    assert "Linear.forward" in capsys.readouterr().err
+    assert make_stubs.main(["--into", str(copy), "--force"]) == 0
+    assert (copy / "building_blocks.py").read_text() == (pristine_stubs / "building_blocks.py").read_text()
 
 
 def test_the_catalogue_of_mistakes_document_is_up_to_date():

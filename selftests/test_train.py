@@ -245,8 +245,8 @@ def test_without_a_terminal_progress_is_plain_lines_whose_running_loss_goes_on_a
     assert "\x1b" not in first + resumed  # no cursor movement or colour
 
 
-def test_pristine_stubs_name_what_is_missing_and_its_test(tmp_path, capsys):
-    status, out, err = run_main(["--out", str(tmp_path)], capsys)  # --impl assignment, the default
+def test_pristine_stubs_name_what_is_missing_and_its_test(tmp_path, capsys, pristine_stubs):
+    status, out, err = run_main(["--impl", str(pristine_stubs), "--out", str(tmp_path)], capsys)
     assert status == 1
     first, hint = err.strip().splitlines()
     assert first.startswith("train.py needs CharTokenizer, which is not implemented yet (assignment/training.py:")

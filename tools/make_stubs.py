@@ -6,13 +6,16 @@ between `# BEGIN SOLUTION` and `# END SOLUTION` lines; in the stub that region b
 docstrings) is copied as it is.
 
 `--check` writes nothing and fails when assignment/ differs from what this would write, or
-when a line of a solution could be found in it (CI runs this).
+when a line of a solution could be found in it (CI runs this, on a clean clone). `--into DIR`
+writes or checks another folder. Writing never overwrites a function someone has implemented
+(its `raise NotImplementedError` line is gone) unless `--force` is given.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -70,13 +73,14 @@ def stub(source: str, filename: str) -> tuple[str, list[str]]:
     return "".join(out), removed
 
 
-def expected_files() -> tuple[dict[Path, str], list[str]]:
+def expected_files(target: Path = ASSIGNMENT) -> tuple[dict[Path, str], list[str]]:
+    """The stub files to write under `target`, and every solution line they hide."""
     files, removed = {}, []
     for path in sorted(SOLUTIONS.rglob("*.py")):
         if "__pycache__" in path.parts:
             continue
         text, gone = stub(path.read_text(), str(path.relative_to(ROOT)))
-        files[ASSIGNMENT / path.relative_to(SOLUTIONS)] = text
+        files[target / path.relative_to(SOLUTIONS)] = text
         removed += gone
     return files, removed
 
@@ -87,42 +91,70 @@ def leaked_lines(text: str, removed: list[str]) -> list[str]:
     return [line for line in removed if len(line) >= 12 and not line.startswith("#") and line in present]
 
 
+STUB_LINE = re.compile(r'raise NotImplementedError\("(.+?) is not implemented yet"\)')
+
+
+def implemented(path: Path, stub_text: str) -> list[str]:
+    """The functions of a stub file whose `raise NotImplementedError` line is gone from `path`: someone's work."""
+    if not path.exists():
+        return []
+    return sorted(set(STUB_LINE.findall(stub_text)) - set(STUB_LINE.findall(path.read_text())))
+
+
+def shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.make_stubs", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="fail if assignment/ differs from the generated stubs")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; fail if the stubs differ from what solutions/ generates")
+    parser.add_argument("--into", type=Path, default=ASSIGNMENT, metavar="DIR",
+                        help="the folder of stubs to write or check (default assignment/)")
+    parser.add_argument("--force", action="store_true", help="overwrite functions that someone has implemented")
     args = parser.parse_args(argv)
+    target = args.into.resolve()
 
-    files, removed = expected_files()
+    files, removed = expected_files(target)
     problems = []
     for path, text in files.items():
-        rel = path.relative_to(ROOT)
         if BEGIN in text or END in text:
-            problems.append(f"{rel}: contains a solution marker")
-        problems += [f"{rel}: contains the solution line `{line}`" for line in leaked_lines(text, removed)]
+            problems.append(f"{shown(path)}: contains a solution marker")
+        problems += [f"{shown(path)}: contains the solution line `{line}`" for line in leaked_lines(text, removed)]
     if args.check:
-        existing = {p for p in ASSIGNMENT.rglob("*.py") if "__pycache__" not in p.parts}
+        existing = {p for p in target.rglob("*.py") if "__pycache__" not in p.parts}
         for path in sorted(set(files) | existing):
-            rel = path.relative_to(ROOT)
             if path not in files:
-                problems.append(f"{rel}: not generated from solutions/ (remove it, or add it to solutions/)")
+                problems.append(f"{shown(path)}: not generated from solutions/ (remove it, or add it to solutions/)")
             elif not path.exists():
-                problems.append(f"{rel}: missing")
+                problems.append(f"{shown(path)}: missing")
             elif path.read_text() != files[path]:
-                problems.append(f"{rel}: differs from what solutions/ generates")
+                problems.append(f"{shown(path)}: differs from what solutions/ generates")
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
-            print("stub drift: run `uv run python -m tools.make_stubs` and commit assignment/", file=sys.stderr)
+            print(f"stub drift in {shown(target)}/: the stubs no longer match solutions/ (instructors: regenerate them "
+                  "with tools.make_stubs, which never overwrites implemented code)", file=sys.stderr)
             return 1
-        print(f"assignment/ matches solutions/ ({len(files)} files, {len(removed)} solution lines hidden)")
+        print(f"{shown(target)}/ matches solutions/ ({len(files)} files, {len(removed)} solution lines hidden)")
         return 0
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 1
+    worked_on = {path: names for path, text in files.items() if (names := implemented(path, text))}
+    if worked_on and not args.force:
+        for path, names in worked_on.items():
+            print(f"{shown(path)}: {', '.join(names)} hold someone's code", file=sys.stderr)
+        print(f"make_stubs: wrote nothing, so that no work in {shown(target)}/ is lost; write the stubs into another "
+              "folder with --into DIR, or replace that work with --force", file=sys.stderr)
+        return 1
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    print(f"wrote {len(files)} files to assignment/")
+    print(f"wrote {len(files)} files to {shown(target)}/")
     return 0
 
 
