@@ -389,6 +389,7 @@ def generate(
                     sorted_probs, order = probs.sort(dim=-1, descending=True)
                     # keep a token if the ones more likely than it sum to less than top_p
                     keep = (sorted_probs.cumsum(dim=-1) - sorted_probs) < top_p  # (B, V), sorted order
+                    keep[:, 0] = True  # the most likely token always stays, even for top_p = 0
                     probs = probs * torch.zeros_like(keep).scatter(-1, order, keep)
                 next_token = torch.multinomial(probs, num_samples=1)  # (B, 1); needn't sum to 1
             idx = torch.cat([idx, next_token], dim=1)  # (B, T + 1)

@@ -64,6 +64,7 @@ def filtered(logits, temperature=1.0, top_k=None, top_p=None):
     if top_p is not None:
         before = probs[order].cumsum(0) - probs[order]
         keep[order[before >= top_p]] = False
+        keep[order[0]] = True  # the most likely token always stays
     return torch.where(keep, probs, 0) / probs[keep].sum()
 
 
