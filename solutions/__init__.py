@@ -21,6 +21,7 @@ from .transformer import (
     TransformerLM,
     count_parameters,
     gelu,
+    make_norm,
 )
 from .training import (
     AdamW,
@@ -51,6 +52,7 @@ __all__ = [
     "GeluMLP",
     "RotaryPositionalEmbedding",
     "MultiHeadSelfAttention",
+    "make_norm",
     "TransformerBlock",
     "TransformerConfig",
     "TransformerLM",
