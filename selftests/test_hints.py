@@ -68,7 +68,7 @@ def test_a_hint_names_only_mistakes_of_that_part(graded):
 def test_the_catalogue_computes_its_figures_as_the_code_does():
     """The figures the catalogue's prose computes from the cases (grader/mistakes/) agree with what the
     reference and the wrong implementations give on those cases."""
-    from grader.cases.transformer import LM
+    from grader.cases.language_model import LM
     from grader.mistakes import training, transformer
     from solutions import TransformerConfig, TransformerLM, count_parameters, cosine_lr_schedule
 

@@ -1,11 +1,12 @@
-"""Known mistakes of Part 2: the transformer (solutions/transformer.py, grader/cases/transformer.py).
+"""Known mistakes of Part 2: the transformer (solutions/transformer.py; grader/cases/transformer.py, language_model.py).
 
 Each entry's wrong implementation is registered under the same id in selftests/variants/transformer.py.
 """
 
 from __future__ import annotations
 
-from grader.cases.transformer import D_HEAD, D_MODEL, LM, LM_T, T
+from grader.cases.language_model import LM, LM_T
+from grader.cases.transformer import D_HEAD, D_MODEL, T
 
 from .mistake import Mistake
 

@@ -1,0 +1,149 @@
+"""Part 2 cases: the language model (TransformerLM, count_parameters). A row is a part, a name, its inputs, what
+to call and how to judge; the helpers it shares with the rest of Part 2 are in transformer.py.
+
+Points come from course/parts.py. The model is small (two blocks of width 16) and its sequences are shorter than
+the context; both presets run through the same cases.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..case import Case, CaseFailed
+from ..checks import all_of, close
+from .inputs import draw, integers, randint
+from .judges import DEEP, batch_independent, future_does_not_leak, has_state_dict
+from .learner import api, load_weights, structure
+from .shapes import lm_shapes
+from .transformer import LEAK_ADVICE, config, unprefixed, weights, with_future_changed, with_weights
+
+LM = {"vocab_size": 29, "context_length": 16, "d_model": 16, "num_layers": 2, "num_heads": 4, "d_ff": 40}
+LM_T = 11  # shorter than the context
+SEED_GPT = {"vocab_size": 65, "context_length": 8, "d_model": 64, "num_layers": 4, "num_heads": 4, "d_ff": 256}
+SEED_GPT_PARAMETERS = 208_193  # the small GPT of Karpathy's "Let's build GPT" lecture
+
+CASES: list[Case] = []
+
+
+def lm(impl, preset, weights):
+    dtype = weights["token_embeddings.weight"].dtype
+    model = api(impl, "TransformerLM")(config(impl, preset, **LM), dtype=dtype)
+    return load_weights(model, f"TransformerLM ({preset})", weights)
+
+
+# -- the language model ----------------------------------------------------------------------------
+def lm_state_dicts(impl):
+    return {p: structure(api(impl, "TransformerLM")(config(impl, p, **LM))) for p in ("llama", "gpt")}
+
+
+def lm_logits(preset: str):
+    def run(impl, idx, **w):
+        return {"logits": lm(impl, preset, unprefixed("w.", w))(idx)}
+
+    return run
+
+
+def lm_logits_and_loss(impl, idx, targets, **w):
+    out = lm(impl, "gpt", unprefixed("w.", w))(idx, targets)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise CaseFailed(f"model(idx, targets) should return a tuple (logits, loss), not {type(out).__name__}.")
+    return {"logits": out[0], "loss": out[1]}
+
+
+def lm_future_changed(impl, idx, idx_future_changed, **w):
+    model = lm(impl, "llama", unprefixed("w.", w))
+    return {"logits": model(idx), "logits_future_changed": model(idx_future_changed)}
+
+
+def lm_others_changed(impl, idx, idx_others_changed, **w):
+    model = lm(impl, "gpt", unprefixed("w.", w))
+    return {"logits": model(idx), "logits_others_changed": model(idx_others_changed)}
+
+
+def gradient_report(impl, preset):
+    torch.manual_seed(0)
+    model = api(impl, "TransformerLM")(config(impl, preset, **LM))
+    g = torch.Generator().manual_seed(1)
+    idx, targets = randint(g, LM["vocab_size"], 2, LM_T), randint(g, LM["vocab_size"], 2, LM_T)
+    out = model(idx, targets)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise CaseFailed("model(idx, targets) should return (logits, loss).")
+    out[1].backward()
+    params = dict(model.named_parameters())
+    missing = [n for n, p in params.items() if p.grad is None or not p.grad.abs().sum() > 0]
+    return {"parameters": len(params), "without_gradient": missing}
+
+
+def gradient_reports(impl):
+    return {p: gradient_report(impl, p) for p in ("llama", "gpt")}
+
+
+def every_parameter_gets_a_gradient(out, _):
+    for preset in ("llama", "gpt"):
+        result = out.get(preset)
+        if not isinstance(result, dict) or not result.get("parameters"):
+            raise CaseFailed(f"{preset}: the model has no parameters.")
+        if result["without_gradient"]:
+            missing = ", ".join(result["without_gradient"])
+            raise CaseFailed(f"{preset}: these parameters got no gradient from the loss: {missing}.")
+
+
+def parameter_counts(impl):
+    count_parameters = api(impl, "count_parameters")
+    return {
+        "seed_gpt": count_parameters(config(impl, "gpt", **SEED_GPT)),
+        "llama": count_parameters(config(impl, "llama", **LM)),
+        "gpt": count_parameters(config(impl, "gpt", **LM)),
+        "gpt_no_bias": count_parameters(config(impl, "gpt", **LM, bias=False)),
+        "llama_with_bias_and_layernorm": count_parameters(config(impl, "llama", **LM, bias=True, norm="layernorm")),
+    }
+
+
+def counts_match(out, expected):
+    for name, count in expected.items():
+        yours = out.get(name)
+        if yours != count:
+            raise CaseFailed(f"count_parameters({name}) gave {yours!r}; the model has {count} parameters.")
+    if expected.get("seed_gpt") != SEED_GPT_PARAMETERS:
+        raise CaseFailed("internal: the seed configuration's reference count is off")
+
+
+def tokens_and_future_changed(g):
+    idx = randint(g, LM["vocab_size"], 2, LM_T)
+    return {"idx": idx, "idx_future_changed": with_future_changed(idx, 6, randint(g, LM["vocab_size"], 2, LM_T - 6))}
+
+
+def batch_of_tokens_and_others_changed(g):
+    idx = randint(g, LM["vocab_size"], 3, LM_T)
+    return {"idx": idx, "idx_others_changed": torch.cat([idx[:1], randint(g, LM["vocab_size"], 2, LM_T)])}
+
+
+def lm_weights(preset: str) -> dict:
+    return weights(lm_shapes(preset, LM), "w.")
+
+
+TOKENS = integers(LM["vocab_size"], 2, LM_T)
+
+CASES += [
+    Case("transformer_lm", "state_dict",  # the documented names, and no RoPE tables
+         run=lm_state_dicts, reference=False,
+         judge=all_of(*(has_state_dict(p, f"TransformerLM ({p})", lm_shapes(p, LM)) for p in ("llama", "gpt")))),
+    *(
+        Case("transformer_lm", f"forward_{preset}",  # T = 11 < context 16
+             inputs=draw(idx=TOKENS, **lm_weights(preset)), run=lm_logits(preset), judge=close("logits", tol=DEEP))
+        for preset in ("llama", "gpt")
+    ),
+    Case("transformer_lm", "loss",  # model(idx, targets) -> (logits, loss)
+         inputs=draw(idx=TOKENS, targets=TOKENS, **lm_weights("gpt")), run=lm_logits_and_loss,
+         judge=close("logits", "loss", tol=DEEP)),
+    Case("transformer_lm", "causal_no_leak",
+         inputs=with_weights(tokens_and_future_changed, lm_shapes("llama", LM), "w."), run=lm_future_changed,
+         judge=future_does_not_leak("logits", 6, "input", LEAK_ADVICE)),
+    Case("transformer_lm", "batch_independent",
+         inputs=with_weights(batch_of_tokens_and_others_changed, lm_shapes("gpt", LM), "w."),
+         run=lm_others_changed, judge=batch_independent("logits")),
+    Case("transformer_lm", "every_parameter_learns", run=gradient_reports, judge=every_parameter_gets_a_gradient,
+         reference=False),
+    Case("transformer_lm", "count_parameters",  # by formula; the seed GPT has exactly 208,193
+         run=parameter_counts, judge=counts_match),
+]
