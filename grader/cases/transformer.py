@@ -266,8 +266,32 @@ def mhsa_output(bias=False, with_rope=False):
     return run
 
 
+def rope_needs_a_head_dim(impl, x, positions, error: Exception) -> bool:
+    """Whether the learner's RoPE, given (B, heads, T, d_head) queries, accepts (B, 1, T) positions and raises this
+    very error on (B, T) ones: then attention passed its positions on without a head dim, and the bug is there."""
+    q, rotate = torch.zeros(*x.shape[:-1], HEADS, D_HEAD).transpose(-3, -2), rope(impl)
+    try:
+        rotate(q, positions.unsqueeze(-2))
+    except Exception:  # noqa: BLE001 - their RoPE fails on its own: nothing to say about attention
+        return False
+    try:
+        rotate(q, positions)
+    except Exception as direct:  # noqa: BLE001
+        return type(direct) is type(error) and str(direct) == str(error)
+    return False
+
+
 def mhsa_output_at_positions(impl, x, positions, **w):
-    return {"output": attention(impl, w, with_rope=True)(x, positions)}
+    try:
+        return {"output": attention(impl, w, with_rope=True)(x, positions)}
+    except Exception as error:  # noqa: BLE001 - re-raised unless it is the missing head dim
+        if isinstance(error, NotImplementedError) or not rope_needs_a_head_dim(impl, x, positions, error):
+            raise
+    raise CaseFailed(
+        f"MultiHeadSelfAttention passes token_positions of shape {tuple(positions.shape)} (B, T) on to RoPE as they "
+        f"are, where they cannot broadcast against the queries' (B, heads, T, d_head) = ({len(x)}, {HEADS}, "
+        f"{x.shape[-2]}, {D_HEAD}): give them a head dim first, token_positions.unsqueeze(-2) (or [..., None, :])."
+    )
 
 
 def mhsa_future_changed(impl, x, x_future_changed, **w):

@@ -163,6 +163,15 @@ MISTAKES: list[Mistake] = [
         "d_head - 1. Reshape to (..., T, num_heads, d_head), then move the head dim in front of T.",
     ),
     Mistake(
+        "mhsa_heads_split_without_transpose", "multihead_attention",
+        "Splits the heads with reshape(B, h, T, d_head) (or view) straight from (B, T, C), without a transpose.",
+        "Every case but `parameters` and `batch_independent` fails: the outputs are off at every element, and "
+        "`causal_no_leak` finds information leaking from the future, as a head's rows mix features of several tokens.",
+        "Your heads are split with a reshape straight to (B, heads, T, d_head), which reads the (B, T, C) memory in "
+        "the wrong order: each row of a head then holds features of other tokens, later ones included. Reshape to "
+        "(B, T, heads, d_head) first, then transpose(1, 2) (or rearrange '... t (h d) -> ... h t d').",
+    ),
+    Mistake(
         "mhsa_no_causal_mask", "multihead_attention",
         "Applies no causal mask, so every token attends to the whole sequence.",
         f"Every case but `parameters` fails on its values; in the outputs {T - 1} of {T} positions are off (the last "
@@ -176,6 +185,17 @@ MISTAKES: list[Mistake] = [
         "Only the RoPE cases fail, `multihead_attention/rope` and `rope_positions`; every case without RoPE passes.",
         "Your output is off only when RoPE is on: rotate q and k, never v. Rotary embeddings put the positions into "
         "the q·k scores; the values are mixed unrotated.",
+    ),
+    Mistake(
+        "mhsa_positions_without_head_dim", "multihead_attention",
+        "Passes token_positions (B, T) to RoPE as they are, without the head dim that broadcasts them over the heads.",
+        "Only `multihead_attention/rope_positions` fails, the one case that passes (B, T) positions: they cannot "
+        "broadcast against the (B, heads, T, d_head) queries inside RoPE. Positions of shape (T,), the default, "
+        "broadcast anyway, so the other cases pass.",
+        "Your multi-head attention hands token_positions (B, T) to RoPE without a head dim, so they cannot broadcast "
+        "against q of shape (B, heads, T, d_head): the error shows inside RoPE, but the fix is in "
+        "MultiHeadSelfAttention. Pass token_positions.unsqueeze(-2) (or token_positions[..., None, :]), shape "
+        "(B, 1, T).",
     ),
 
     # -- TransformerBlock --

@@ -156,6 +156,13 @@ class _MHSAHeadsSplitWrongOrder(_MHSA):
         return t.unflatten(-1, (-1, self.num_heads)).movedim(-1, -3)  # "... t (d h) -> ... h t d"
 
 
+@wrong("mhsa_heads_split_without_transpose", replaces="MultiHeadSelfAttention")
+class _MHSAHeadsSplitWithoutTranspose(_MHSA):
+    def _split(self, t: Tensor) -> Tensor:
+        *batch, T, C = t.shape
+        return t.reshape(*batch, self.num_heads, T, C // self.num_heads)  # (B, T, C) read as (B, h, T, d): no transpose
+
+
 @wrong("mhsa_no_causal_mask", replaces="MultiHeadSelfAttention")
 class _MHSANoCausalMask(_MHSA):
     def _attend(self, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
@@ -166,6 +173,14 @@ class _MHSANoCausalMask(_MHSA):
 class _MHSARopeOnValues(_MHSA):
     def _rotate(self, q: Tensor, k: Tensor, v: Tensor, positions: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         return self.rope(q, positions), self.rope(k, positions), self.rope(v, positions)
+
+
+@wrong("mhsa_positions_without_head_dim", replaces="MultiHeadSelfAttention")
+class _MHSAPositionsWithoutHeadDim(_MHSA):
+    def _positions(self, x: Tensor, token_positions: Tensor | None) -> Tensor:
+        if token_positions is None:
+            token_positions = torch.arange(x.shape[-2], device=x.device)
+        return token_positions  # (B, T) does not broadcast against q's (B, h, T, d_head)
 
 
 # --------------------------------------------------------------------------------------------
