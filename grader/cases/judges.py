@@ -11,6 +11,7 @@ import torch
 
 from ..case import CaseFailed, Outputs
 from ..checks import Judge, Tol, expect_shape_dtype, expect_tensor
+from .learner import expect_registered
 
 # float32 computation judged against a float64 reference.
 FP32 = Tol(rtol=2e-5, atol=2e-6)
@@ -38,6 +39,7 @@ def has_state_dict(key: str, what: str, shapes: dict[str, tuple[int, ...]], dtyp
         found = out.get(key)
         if not isinstance(found, dict) or found.get("module") != "Module":
             raise CaseFailed(f"{what} should be a torch.nn.Module.")
+        expect_registered(what, found["module_containers"])
         state, plain = found["state_dict"], found["plain_tensors"]
         unregistered = sorted(set(shapes) & set(plain))
         if unregistered:

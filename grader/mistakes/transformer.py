@@ -29,6 +29,7 @@ GPT_PARAMETERS, LLAMA_PARAMETERS = lm_parameters("gpt"), lm_parameters("llama")
 GPT_WITHOUT_BIASES, GPT_WITHOUT_FINAL_NORM = lm_parameters("gpt", biases=False), lm_parameters("gpt", final_norm=False)
 LLAMA_WITH_ROPE_TABLES = lm_parameters("llama", rope_tables=True)
 LM_D_HEAD = LM["d_model"] // LM["num_heads"]
+LM_OWN_D_FF = 4 * LM["d_model"]  # the d_ff a model that ignores config.d_ff makes up
 
 MISTAKES: list[Mistake] = [
     # -- LayerNorm --
@@ -256,6 +257,25 @@ MISTAKES: list[Mistake] = [
         f"2 x {LM_T} positions; the logits are right.",
         f"Your loss is {2 * LM_T} times the expected one for 2 sequences of {LM_T} tokens: it is summed over the "
         "positions. Take the mean cross-entropy over all B x T positions.",
+    ),
+    Mistake(
+        "lm_recomputes_d_ff", "transformer_lm",
+        "Builds the blocks with d_ff = 4 * d_model instead of the config.d_ff it is given.",
+        "`transformer_lm/state_dict` and every case that loads weights fail: the feed-forward weights have "
+        f"{LM_OWN_D_FF} rows or columns where the config's d_ff = {LM['d_ff']} asks for {LM['d_ff']}. "
+        "`every_parameter_learns` and `count_parameters` pass.",
+        f"Your blocks' feed-forward has d_ff = {LM_OWN_D_FF} = 4 * d_model, but the config says d_ff = {LM['d_ff']}: "
+        "build every block from the config as it is given (SwiGLU or GeluMLP with config.d_ff), and never recompute "
+        "it; TransformerConfig.preset already fills in the family's default when d_ff is left out.",
+    ),
+    Mistake(
+        "lm_blocks_in_plain_list", "transformer_lm",
+        "Keeps the blocks in a plain Python list, so nn.Module never registers them or their parameters.",
+        "`transformer_lm/state_dict` and every case that loads weights fail, naming `layers` a plain Python list "
+        "of modules; `every_parameter_learns` and `count_parameters` pass.",
+        "Your blocks sit in a plain Python list, which nn.Module does not look into: their parameters are missing "
+        "from the state dict and from model.parameters(), so the optimizer never trains them and a checkpoint never "
+        "saves them. Keep the blocks in an nn.ModuleList.",
     ),
     Mistake(
         "count_parameters_forgets_biases", "transformer_lm",

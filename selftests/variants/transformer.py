@@ -7,6 +7,7 @@ subclass the reference (or the hook-based bases there) and override only `forwar
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import torch
@@ -235,6 +236,22 @@ class _LMNoFinalNorm(_LM):
 class _LMLossSummed(_LM):
     def _loss(self, logits: Tensor, targets: Tensor) -> Tensor:
         return -logits.log_softmax(dim=-1).gather(-1, targets.long().unsqueeze(-1)).sum()
+
+
+@wrong("lm_recomputes_d_ff", replaces="TransformerLM")
+class _LMRecomputesDff(_LM):
+    def __init__(self, config, device=None, dtype=None):
+        own = dataclasses.replace(config, d_ff=4 * config.d_model)  # not the config.d_ff it is given
+        super().__init__(own, device=device, dtype=dtype)
+
+
+@wrong("lm_blocks_in_plain_list", replaces="TransformerLM")
+class _LMBlocksInPlainList(_LM):
+    def __init__(self, config, device=None, dtype=None):
+        super().__init__(config, device=device, dtype=dtype)
+        blocks = list(self.layers)
+        del self.layers
+        self.layers = blocks  # a plain list: nn.Module registers none of the blocks it holds
 
 
 @wrong("count_parameters_forgets_biases", replaces="count_parameters")
