@@ -147,3 +147,46 @@ CASES += [
     Case("transformer_lm", "count_parameters",  # by formula; the seed GPT has exactly 208,193
          run=parameter_counts, judge=counts_match),
 ]
+
+
+# -- a fresh model's weights are initialised ---------------------------------------------------------
+PLAUSIBLE_STD = (1e-4, 1e2)  # a fresh matrix's std: the documented inits (0.2 to 1 here) and GPT-2's 0.02 are inside
+
+
+def matrix_summary(w: torch.Tensor) -> dict:
+    finite = bool(torch.isfinite(w).all())
+    first = w.flatten()[0].item()
+    return {"finite": finite, "all_equal_to": first if finite and bool((w == first).all()) else None,
+            "std": w.double().std().item() if finite else None}
+
+
+def fresh_matrices(impl):
+    """Each fresh model's matrices (its parameters of two dims or more), summarised as plain data."""
+    summaries = {}
+    for preset in ("llama", "gpt"):
+        model = api(impl, "TransformerLM")(config(impl, preset, **LM))
+        if not isinstance(model, torch.nn.Module):
+            raise CaseFailed(f"TransformerLM should be a torch.nn.Module, but it is a {type(model).__name__}.")
+        summaries[preset] = {n: matrix_summary(p.detach()) for n, p in model.named_parameters() if p.dim() >= 2}
+    return summaries
+
+
+def initialised(out, _):
+    low, high = PLAUSIBLE_STD
+    advice = ("a weight created with torch.empty and never initialised holds whatever was in memory (often zeros). "
+              "Build it from your Linear or Embedding, which initialise their weights, or initialise it yourself.")
+    for preset in ("llama", "gpt"):
+        for name, s in sorted(out.get(preset, {}).items()):
+            what = f"A fresh TransformerLM ({preset})'s {name}"
+            if not s["finite"]:
+                raise CaseFailed(f"{what} holds NaN or Inf: {advice}")
+            if s["all_equal_to"] is not None:
+                raise CaseFailed(f"{what} starts with every value equal to {s['all_equal_to']:g}: {advice}")
+            if not low <= s["std"] <= high:
+                raise CaseFailed(f"{what} starts with std {s['std']:.3g}, far from any initialisation: {advice}")
+
+
+CASES += [
+    Case("transformer_lm", "initialised",  # finite, not constant, of a plausible scale: no torch.empty left as it is
+         run=fresh_matrices, judge=initialised, reference=False, seed=3),
+]

@@ -278,6 +278,16 @@ MISTAKES: list[Mistake] = [
         "saves them. Keep the blocks in an nn.ModuleList.",
     ),
     Mistake(
+        "lm_head_uninitialised", "transformer_lm",
+        "Creates lm_head's weight with torch.empty and never initialises it (zeros in the self-test, which is what "
+        "torch.empty gives for a large fresh allocation; a small one holds leftover memory).",
+        "`transformer_lm/initialised` fails: a fresh model's lm_head.weight is all zeros. `every_parameter_learns` "
+        "fails too, as a zero head passes no gradient back to anything before it. The cases that load weights pass.",
+        "Your lm_head.weight starts as all zeros: a weight made with torch.empty and never initialised holds "
+        "whatever was in memory, and a zero head also stops every gradient behind it. Build lm_head from your "
+        "Linear (or BiasedLinear), whose constructor initialises its weight.",
+    ),
+    Mistake(
         "count_parameters_forgets_biases", "transformer_lm",
         "Counts the parameters as if bias=False, leaving out every bias.",
         f"Only `transformer_lm/count_parameters` fails: count_parameters(gpt) gives {GPT_WITHOUT_BIASES} where the "

@@ -254,6 +254,15 @@ class _LMBlocksInPlainList(_LM):
         self.layers = blocks  # a plain list: nn.Module registers none of the blocks it holds
 
 
+@wrong("lm_head_uninitialised", replaces="TransformerLM")
+class _LMHeadUninitialised(_LM):
+    def __init__(self, config, device=None, dtype=None):
+        super().__init__(config, device=device, dtype=dtype)
+        # nn.Parameter(torch.empty(V, C)), never initialised: zeros here, as torch.empty gives for a large fresh
+        # allocation, so that the self-test is the same on every run.
+        self.lm_head.weight = nn.Parameter(torch.zeros_like(self.lm_head.weight))
+
+
 @wrong("count_parameters_forgets_biases", replaces="count_parameters")
 def _count_parameters_forgets_biases(config) -> int:
     return _count_parameters(config, biases=False)
