@@ -88,26 +88,6 @@ def every_parameter_gets_a_gradient(out, _):
             raise CaseFailed(f"{preset}: these parameters got no gradient from the loss: {missing}.")
 
 
-def parameter_counts(impl):
-    count_parameters = api(impl, "count_parameters")
-    return {
-        "seed_gpt": count_parameters(config(impl, "gpt", **SEED_GPT)),
-        "llama": count_parameters(config(impl, "llama", **LM)),
-        "gpt": count_parameters(config(impl, "gpt", **LM)),
-        "gpt_no_bias": count_parameters(config(impl, "gpt", **LM, bias=False)),
-        "llama_with_bias_and_layernorm": count_parameters(config(impl, "llama", **LM, bias=True, norm="layernorm")),
-    }
-
-
-def counts_match(out, expected):
-    for name, count in expected.items():
-        yours = out.get(name)
-        if yours != count:
-            raise CaseFailed(f"count_parameters({name}) gave {yours!r}; the model has {count} parameters.")
-    if expected.get("seed_gpt") != SEED_GPT_PARAMETERS:
-        raise CaseFailed("internal: the seed configuration's reference count is off")
-
-
 def tokens_and_future_changed(g):
     idx = randint(g, LM["vocab_size"], 2, LM_T)
     return {"idx": idx, "idx_future_changed": with_future_changed(idx, 6, randint(g, LM["vocab_size"], 2, LM_T - 6))}
@@ -144,8 +124,6 @@ CASES += [
          run=lm_others_changed, judge=batch_independent("logits")),
     Case("transformer_lm", "every_parameter_learns", run=gradient_reports, judge=every_parameter_gets_a_gradient,
          reference=False),
-    Case("transformer_lm", "count_parameters",  # by formula; the seed GPT has exactly 208,193
-         run=parameter_counts, judge=counts_match),
 ]
 
 
@@ -189,4 +167,78 @@ def initialised(out, _):
 CASES += [
     Case("transformer_lm", "initialised",  # finite, not constant, of a plausible scale: no torch.empty left as it is
          run=fresh_matrices, judge=initialised, reference=False, seed=3),
+]
+
+
+# -- count_parameters ------------------------------------------------------------------------------
+PRESET_CHOICES = {  # the two families, as TransformerConfig.preset documents them
+    "gpt": {"norm": "layernorm", "ffn": "gelu", "positions": "learned", "bias": True},
+    "llama": {"norm": "rmsnorm", "ffn": "swiglu", "positions": "rope", "bias": False},
+}
+COUNTED = {  # count_parameters' configurations: the preset, then its sizes and any choice overridden
+    "seed_gpt": ("gpt", SEED_GPT),
+    "llama": ("llama", LM),
+    "gpt": ("gpt", LM),
+    "gpt_no_bias": ("gpt", {**LM, "bias": False}),
+    "llama_with_bias_and_layernorm": ("llama", {**LM, "bias": True, "norm": "layernorm"}),
+}
+
+
+def parameter_breakdown(preset: str, settings: dict) -> tuple[int, str]:
+    """The parameters of TransformerLM(TransformerConfig.preset(preset, **settings)), worked out here from the
+    documented shapes (not from the reference), and the sum written out term by term for the learner."""
+    c = {**PRESET_CHOICES[preset], **settings}
+    C, V, F, L, bias = c["d_model"], c["vocab_size"], c["d_ff"], c["num_layers"], int(c["bias"])
+    norm = (f"2 x {C}", 2 * C) if c["norm"] == "layernorm" and bias else (f"{C}", C)  # a gain, and a bias
+    if c["ffn"] == "swiglu":
+        ffn = ("ffn (SwiGLU)", f"3 x {C} x {F}", 3 * C * F)
+    else:
+        ffn = ("ffn (GELU MLP)", f"2 x {C} x {F}" + f" + {F} + {C}" * bias, 2 * C * F + (F + C) * bias)
+    block = [("ln1", *norm), ("attn", f"4 x {C} x {C}" + f" + {C}" * bias, 4 * C * C + C * bias), ("ln2", *norm), ffn]
+    per_block = sum(n for *_, n in block)
+    terms = [("token_embeddings", f"{V} x {C}", V * C)]
+    if c["positions"] == "learned":
+        terms.append(("position_embeddings", f"{c['context_length']} x {C}", c["context_length"] * C))
+    else:
+        terms.append(("rotary positions (their cos/sin tables are buffers)", "0", 0))
+    terms += [
+        (f"{L} blocks", f"{L} x {per_block:,} ({', '.join(term(*t) for t in block)})", L * per_block),
+        ("ln_final", *norm),
+        ("lm_head", f"{C} x {V}" + f" + {V}" * bias, C * V + V * bias),
+    ]
+    return sum(n for *_, n in terms), "; ".join(term(*t) for t in terms)
+
+
+def term(name: str, formula: str, n: int) -> str:
+    return f"{name} {n:,}" if formula == str(n) else f"{name} {formula} = {n:,}"
+
+
+def as_call(preset: str, settings: dict) -> str:
+    given = ", ".join(f'{k}="{v}"' if isinstance(v, str) else f"{k}={v}" for k, v in settings.items())
+    return f'TransformerConfig.preset("{preset}", {given})'
+
+
+assert parameter_breakdown(*COUNTED["seed_gpt"])[0] == SEED_GPT_PARAMETERS
+
+
+def parameter_counts(impl):
+    count_parameters = api(impl, "count_parameters")
+    return {name: count_parameters(config(impl, preset, **settings)) for name, (preset, settings) in COUNTED.items()}
+
+
+def counts_match(out, _):
+    for name, (preset, settings) in COUNTED.items():
+        total, terms = parameter_breakdown(preset, settings)
+        yours = out.get(name)
+        if yours != total:
+            shown = f"{yours:,}" if isinstance(yours, int) and not isinstance(yours, bool) else repr(yours)
+            raise CaseFailed(
+                f"count_parameters gave {shown} for {as_call(preset, settings)}, which has {total:,} parameters: "
+                f"{terms}. Find the term your count leaves out or counts differently."
+            )
+
+
+CASES += [
+    Case("transformer_lm", "count_parameters",  # by formula; the seed GPT has exactly 208,193
+         run=parameter_counts, judge=counts_match, reference=False),
 ]

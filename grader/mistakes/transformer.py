@@ -5,29 +5,31 @@ Each entry's wrong implementation is registered under the same id in selftests/v
 
 from __future__ import annotations
 
-from grader.cases.language_model import LM, LM_T
+from grader.cases.language_model import COUNTED, LM, LM_T, PRESET_CHOICES, SEED_GPT, as_call
 from grader.cases.transformer import D_HEAD, D_MODEL, T
 
 from .mistake import Mistake
 
 
-def lm_parameters(preset: str, *, biases: bool = True, final_norm: bool = True, rope_tables: bool = False) -> int:
-    """The parameters of the transformer_lm cases' model (LM) by formula, and what the count_parameters
-    mistakes make of them: gpt has LayerNorm, a GELU MLP, learned positions and biases; llama has
-    RMSNorm, SwiGLU and RoPE (whose cos/sin tables are buffers, context_length x d_head values)."""
-    V, C, L, F, context = LM["vocab_size"], LM["d_model"], LM["num_layers"], LM["d_ff"], LM["context_length"]
-    gpt = preset == "gpt"
-    b = int(gpt and biases)
-    norm = C + C * b
+def counted(name: str, *, biases=True, final_norm=True, rope_tables=False, swiglu_matrices=3) -> int:
+    """The parameters of count_parameters' configuration `name` (COUNTED) by formula, and what the count_parameters
+    mistakes make of them (RoPE's cos/sin tables are buffers of context_length x d_head values)."""
+    preset, settings = COUNTED[name]
+    c = {**PRESET_CHOICES[preset], **settings}
+    V, C, L, F, context = c["vocab_size"], c["d_model"], c["num_layers"], c["d_ff"], c["context_length"]
+    b = int(c["bias"] and biases)
+    norm = C + C * b * (c["norm"] == "layernorm")
     attention = 4 * C * C + C * b  # q, k, v and output projections; the output one's bias
-    ffn = 2 * C * F + (F + C) * b if gpt else 3 * C * F
-    positions = context * C if gpt else context * (C // LM["num_heads"]) * rope_tables
+    ffn = swiglu_matrices * C * F if c["ffn"] == "swiglu" else 2 * C * F + (F + C) * b
+    positions = context * C if c["positions"] == "learned" else context * (C // c["num_heads"]) * rope_tables
     return V * C + positions + L * (2 * norm + attention + ffn) + norm * final_norm + C * V + V * b
 
 
-GPT_PARAMETERS, LLAMA_PARAMETERS = lm_parameters("gpt"), lm_parameters("llama")
-GPT_WITHOUT_BIASES, GPT_WITHOUT_FINAL_NORM = lm_parameters("gpt", biases=False), lm_parameters("gpt", final_norm=False)
-LLAMA_WITH_ROPE_TABLES = lm_parameters("llama", rope_tables=True)
+# Each count_parameters mistake's message shows the first configuration of COUNTED it gets wrong.
+SEED_GPT_CALL, LLAMA_CALL = as_call(*COUNTED["seed_gpt"]), as_call(*COUNTED["llama"])
+SEED_PARAMETERS, LLAMA_PARAMETERS = counted("seed_gpt"), counted("llama")
+SEED_WITHOUT_BIASES, SEED_WITHOUT_FINAL_NORM = counted("seed_gpt", biases=False), counted("seed_gpt", final_norm=False)
+LLAMA_WITH_ROPE_TABLES, LLAMA_SWIGLU_AS_TWO = counted("llama", rope_tables=True), counted("llama", swiglu_matrices=2)
 LM_D_HEAD = LM["d_model"] // LM["num_heads"]
 LM_OWN_D_FF = 4 * LM["d_model"]  # the d_ff a model that ignores config.d_ff makes up
 
@@ -290,27 +292,37 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "count_parameters_forgets_biases", "transformer_lm",
         "Counts the parameters as if bias=False, leaving out every bias.",
-        f"Only `transformer_lm/count_parameters` fails: count_parameters(gpt) gives {GPT_WITHOUT_BIASES} where the "
-        f"model has {GPT_PARAMETERS}.",
-        f"Your count is short by the biases ({GPT_PARAMETERS - GPT_WITHOUT_BIASES} for the small GPT): with bias=True, "
-        "count the attention output projection's, both MLP layers', each LayerNorm's and lm_head's biases.",
+        f"Only `transformer_lm/count_parameters` fails, first on the seed GPT, {SEED_GPT_CALL}: count_parameters "
+        f"gives {SEED_WITHOUT_BIASES:,} where the model has {SEED_PARAMETERS:,}.",
+        f"Your count is short by the biases ({SEED_PARAMETERS - SEED_WITHOUT_BIASES:,} for the seed GPT): with "
+        "bias=True, count the attention output projection's, both MLP layers', each LayerNorm's and lm_head's biases.",
     ),
     Mistake(
         "count_parameters_forgets_final_norm", "transformer_lm",
         "Leaves the final norm (ln_final) out of the count.",
-        f"Only `transformer_lm/count_parameters` fails: count_parameters(gpt) gives {GPT_WITHOUT_FINAL_NORM} where the "
-        f"model has {GPT_PARAMETERS}.",
-        f"Your count is {GPT_PARAMETERS - GPT_WITHOUT_FINAL_NORM} short for the GPT with d_model {LM['d_model']}: that "
-        "is ln_final's weight and bias. Add the final norm after the blocks (d_model, plus d_model for a LayerNorm's "
-        "bias).",
+        f"Only `transformer_lm/count_parameters` fails, first on the seed GPT, {SEED_GPT_CALL}: count_parameters "
+        f"gives {SEED_WITHOUT_FINAL_NORM:,} where the model has {SEED_PARAMETERS:,}.",
+        f"Your count is {SEED_PARAMETERS - SEED_WITHOUT_FINAL_NORM} short for the seed GPT, with d_model "
+        f"{SEED_GPT['d_model']}: that is ln_final's weight and bias. Add the final norm after the blocks (d_model, "
+        "plus d_model for a LayerNorm's bias).",
     ),
     Mistake(
         "count_parameters_counts_rope_buffers", "transformer_lm",
         "Counts the RoPE cos/sin tables (context_length * d_head values) as if they were parameters.",
-        "Only `transformer_lm/count_parameters` fails, on the RoPE configurations: count_parameters(llama) gives "
-        f"{LLAMA_WITH_ROPE_TABLES} where the model has {LLAMA_PARAMETERS}.",
+        f"Only `transformer_lm/count_parameters` fails, first on {LLAMA_CALL}: count_parameters gives "
+        f"{LLAMA_WITH_ROPE_TABLES:,} where the model has {LLAMA_PARAMETERS:,}; the configurations with learned "
+        "positions pass.",
         f"Your count is too high by context_length * d_head ({LM['context_length']} * {LM_D_HEAD} = "
         f"{LLAMA_WITH_ROPE_TABLES - LLAMA_PARAMETERS} here) for RoPE models: the cos/sin tables are buffers, not "
         "parameters. Count only what model.parameters() holds.",
+    ),
+    Mistake(
+        "count_parameters_swiglu_two_matrices", "transformer_lm",
+        "Counts SwiGLU's feed-forward as two d_model x d_ff matrices, as for the GELU MLP, instead of three.",
+        f"Only `transformer_lm/count_parameters` fails, first on {LLAMA_CALL}: count_parameters gives "
+        f"{LLAMA_SWIGLU_AS_TWO:,} where the model has {LLAMA_PARAMETERS:,}; the GELU MLP configurations pass.",
+        f"Your count is short by num_layers x d_model x d_ff ({LM['num_layers']} x {LM['d_model']} x {LM['d_ff']} = "
+        f"{LLAMA_PARAMETERS - LLAMA_SWIGLU_AS_TWO:,} here) for SwiGLU models: SwiGLU has three matrices, w1 and w3 "
+        "(d_ff x d_model) and w2 (d_model x d_ff). Count 3 x d_model x d_ff per block.",
     ),
 ]

@@ -276,3 +276,9 @@ def _count_parameters_forgets_final_norm(config) -> int:
 @wrong("count_parameters_counts_rope_buffers", replaces="count_parameters")
 def _count_parameters_counts_rope_buffers(config) -> int:
     return _count_parameters(config, rope_buffers=True)
+
+
+@wrong("count_parameters_swiglu_two_matrices", replaces="count_parameters")
+def _count_parameters_swiglu_two_matrices(config) -> int:
+    w3 = config.d_model * config.d_ff if config.ffn == "swiglu" else 0  # SwiGLU counted like the two-layer MLP
+    return _count_parameters(config) - config.num_layers * w3
