@@ -68,20 +68,24 @@ def test_a_hint_names_only_mistakes_of_that_part(graded):
 def test_the_catalogue_computes_its_figures_as_the_code_does():
     """The figures the catalogue's prose computes from the cases (grader/mistakes/) agree with what the
     reference and the wrong implementations give on those cases."""
-    from grader.cases.transformer import LM
+    from grader.cases.language_model import COUNTED, parameter_breakdown
     from grader.mistakes import training, transformer
     from solutions import TransformerConfig, TransformerLM, count_parameters, cosine_lr_schedule
 
     def wrong(mistake_id):
         return next(iter(WRONG_BY_ID[mistake_id].replaces.values()))
 
-    gpt, llama = TransformerConfig.preset("gpt", **LM), TransformerConfig.preset("llama", **LM)
-    gpt_model_parameters = sum(p.numel() for p in TransformerLM(gpt).parameters())
-    assert transformer.GPT_PARAMETERS == count_parameters(gpt) == gpt_model_parameters
+    for name, (preset, settings) in COUNTED.items():  # the grader's own breakdown, the catalogue's and the model's
+        config = TransformerConfig.preset(preset, **settings)
+        model_parameters = sum(p.numel() for p in TransformerLM(config, device="meta").parameters())
+        assert parameter_breakdown(preset, settings)[0] == transformer.counted(name) == model_parameters, name
+    seed_gpt, llama = (TransformerConfig.preset(p, **s) for p, s in (COUNTED["seed_gpt"], COUNTED["llama"]))
+    assert transformer.SEED_PARAMETERS == count_parameters(seed_gpt)
     assert transformer.LLAMA_PARAMETERS == count_parameters(llama)
-    assert transformer.GPT_WITHOUT_BIASES == wrong("count_parameters_forgets_biases")(gpt)
-    assert transformer.GPT_WITHOUT_FINAL_NORM == wrong("count_parameters_forgets_final_norm")(gpt)
+    assert transformer.SEED_WITHOUT_BIASES == wrong("count_parameters_forgets_biases")(seed_gpt)
+    assert transformer.SEED_WITHOUT_FINAL_NORM == wrong("count_parameters_forgets_final_norm")(seed_gpt)
     assert transformer.LLAMA_WITH_ROPE_TABLES == wrong("count_parameters_counts_rope_buffers")(llama)
+    assert transformer.LLAMA_SWIGLU_AS_TWO == wrong("count_parameters_swiglu_two_matrices")(llama)
 
     def close(x):  # the prose prints 6 significant digits
         return pytest.approx(x, rel=1e-9)

@@ -13,7 +13,10 @@ from grader.in_process import run_case
 
 from course.parts import PARTS
 
+from grader.mistakes import MISTAKES_BY_ID
+
 from .helpers import ROOT, SOLUTIONS, patched
+from .variants.registry import VALID_BY_NAME, WRONG_BY_ID
 
 TOL = Tol(rtol=1e-5, atol=1e-6)
 
@@ -80,6 +83,38 @@ def test_a_missing_public_name_is_named():
 def test_a_detached_output_says_why_no_gradient_flows():
     result = run_case(CASES_BY_ID["silu/backward"], patched("detached", {"silu": lambda x: (x * torch.sigmoid(x)).detach()}))
     assert result.status == "failed" and "no grad_fn" in result.message
+
+
+@pytest.mark.parametrize(
+    "mistake_id, case_id, says",
+    [
+        ("lm_blocks_in_plain_list", "transformer_lm/state_dict",
+         ["(llama).layers is a plain Python list", "nn.ModuleList"]),
+        ("lm_blocks_in_plain_list", "transformer_lm/forward_gpt", ["plain Python list", "nn.ModuleList"]),
+        ("mhsa_positions_without_head_dim", "multihead_attention/rope_positions",
+         ["MultiHeadSelfAttention passes token_positions", "unsqueeze(-2)"]),
+        ("count_parameters_swiglu_two_matrices", "transformer_lm/count_parameters",
+         ['gave 5,616 for TransformerConfig.preset("llama", vocab_size=29', "has 6,896 parameters",
+          "token_embeddings 29 x 16 = 464", "ffn (SwiGLU) 3 x 16 x 40 = 1,920", "lm_head 16 x 29 = 464"]),
+        ("linear_init_clamped", "linear/init", ["exactly at ±3 std", "clamped", "trunc_normal_"]),
+        ("lm_head_uninitialised", "transformer_lm/initialised",
+         ["lm_head.weight", "every value equal to 0", "torch.empty"]),
+    ],
+)
+def test_a_check_names_what_is_wrong_and_the_fix(mistake_id, case_id, says):
+    """The message itself, before any hint, says what is wrong and what to do."""
+    variant = WRONG_BY_ID[mistake_id]
+    result = run_case(CASES_BY_ID[case_id], patched(mistake_id, variant.replaces))
+    message = result.message.removeprefix(f"Hint: {MISTAKES_BY_ID[mistake_id].hint}")
+    assert result.status == "failed" and all(s in message for s in says), result.message
+
+
+def test_positions_without_a_head_dim_are_named_whatever_the_rope():
+    """The diagnosis runs the learner's own RoPE, so it holds for another RoPE's error text too."""
+    replaces = {**WRONG_BY_ID["mhsa_positions_without_head_dim"].replaces,
+                **VALID_BY_NAME["rope_complex"].replaces}
+    result = run_case(CASES_BY_ID["multihead_attention/rope_positions"], patched("complex_rope", replaces))
+    assert result.status == "failed" and "unsqueeze(-2)" in result.message, result.message
 
 
 def run_pytest(*args):

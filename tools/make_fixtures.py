@@ -65,7 +65,12 @@ def mistake_signature(case: Case, impl, inputs: dict, reference: dict, reference
     low_precision = any(v.dtype in (torch.float16, torch.bfloat16) for v in inputs.values() if isinstance(v, torch.Tensor))
     # In float16 or bfloat16 the native run is the mistake (an overflow, say), not its float64 re-run.
     values = execution.outputs if low_precision else stored_values(case, impl, inputs, execution.outputs) or execution.outputs
-    return signature(values, reference, resemblance(case), dtypes(execution.outputs), reference_dtypes)
+    found = signature(values, reference, resemblance(case), dtypes(execution.outputs), reference_dtypes)
+    if not (found["tensors"] or found["plain"]):
+        # Right in float64: the mistake is a float32 overflow or underflow (log of a probability that is 0 in
+        # float32, say), so its native run is what shows it.
+        found = signature(execution.outputs, reference, resemblance(case), dtypes(execution.outputs), reference_dtypes)
+    return found
 
 
 def build(part: str, cases: list[Case], reference, mistakes: dict, salt: str = "") -> bytes:

@@ -12,7 +12,7 @@ import torch
 
 from ..case import Case, CaseFailed
 from ..checks import Tol, all_of, close, expect_close, expect_tensor
-from .inputs import draw, integers, normal, randn
+from .inputs import draw, integers, normal, randint, randn
 from .judges import (
     BF16,
     FP16,
@@ -43,8 +43,10 @@ D_SWIGLU, D_FF = 24, 56  # SwiGLU: d_ff != 4 * d_model
 BATCH = (3, 5)  # (B, T)
 N_Q, N_K, D_K, D_V = 5, 9, 16, 12  # attention: n_q != n_k, d_k != d_v
 CAUSAL_T, CHANGED_FROM = 8, 4  # the causal case changes keys and values from position 4 on
+DEFAULT_D_FF = {100: 320, 96: 256}  # SwiGLU(d_model) with d_ff left out: 8/3 * d_model rounded up to a multiple of 64
 LINEAR_INIT = (256, 192)  # linear/init measures a fresh Linear(in, out): large, so its statistics are steady
 EMBEDDING_INIT = (512, 96)  # embedding/init measures a fresh Embedding(num, dim)
+FAR_BELOW = 200.0  # cross_entropy/unlikely_targets: how far each target's logit is pushed down
 
 CASES: list[Case] = []
 
@@ -205,11 +207,11 @@ def swiglu_parameters(impl):
 
 
 def swiglu_default_d_ff(impl):
-    return {f"d_model={d}": structure(api(impl, "SwiGLU")(d)) for d in (100, 96)}
+    return {f"d_model={d}": structure(api(impl, "SwiGLU")(d)) for d in DEFAULT_D_FF}
 
 
 def rounded_up_to_64(out, _):
-    for d_model, d_ff in ((100, 320), (96, 256)):
+    for d_model, d_ff in DEFAULT_D_FF.items():
         has_state_dict(
             f"d_model={d_model}",
             f"SwiGLU({d_model}) with d_ff left out",
@@ -340,6 +342,14 @@ def one(g):
     return torch.tensor(1.0)
 
 
+def targets_far_below(g):
+    """Each target's logit FAR_BELOW under its own value: its probability, about e^-200, underflows float32 to 0, so
+    log(softmax(x)) is inf even with the max subtracted, while logits - logsumexp(logits) stays finite."""
+    logits, targets = randn(g, *BATCH, 11, scale=2), randint(g, 11, *BATCH)
+    pushed_down = logits.scatter_add(-1, targets[..., None], torch.full((*BATCH, 1), -FAR_BELOW))
+    return {"logits": pushed_down, "targets": targets}
+
+
 LOGITS = {"logits": normal(*BATCH, 11, scale=2), "targets": integers(11, *BATCH)}
 
 CASES += [
@@ -350,6 +360,7 @@ CASES += [
     Case("cross_entropy", "large_logits",
          inputs=draw(logits=normal(*BATCH, 11, scale=30, add=1000), targets=integers(11, *BATCH)), run=loss,
          judge=close("loss", tol=LARGE_INPUTS)),
+    Case("cross_entropy", "unlikely_targets", inputs=targets_far_below, run=loss, judge=close("loss", tol=FP32)),
     Case("cross_entropy", "backward", inputs=draw(**LOGITS, grad_output=one), run=loss_gradients,
          judge=close("logits.grad", tol=FP32, none_means=NO_GRAD)),
 ]

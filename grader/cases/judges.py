@@ -11,6 +11,7 @@ import torch
 
 from ..case import CaseFailed, Outputs
 from ..checks import Judge, Tol, expect_shape_dtype, expect_tensor
+from .learner import expect_registered
 
 # float32 computation judged against a float64 reference.
 FP32 = Tol(rtol=2e-5, atol=2e-6)
@@ -21,6 +22,11 @@ SAME = 1e-6  # "unchanged": the same positions computed twice by the learner's o
 
 TRUNC_3SIGMA_STD = math.sqrt(1 - 6 * math.exp(-4.5) / math.sqrt(2 * math.pi) / math.erf(3 / math.sqrt(2)))
 """The std of a normal cut at ±3σ, as a fraction of σ (about 0.9866)."""
+
+CLAMPED_SHARE = math.erfc(3 / math.sqrt(2))
+"""The share of a normal sample beyond ±3σ (about 0.27%): clamping piles it onto the two bounds."""
+AT_BOUND = 1e-6  # relative: a value this close to ±3 std sits on the bound (a truncated normal puts ~1e-4 values there)
+MOST_AT_BOUND = 5  # more values on the bounds than this: clamped, not truncated
 
 NO_GRAD = "no gradient reached it; is it an nn.Parameter, and is every step differentiable?"
 
@@ -33,6 +39,7 @@ def has_state_dict(key: str, what: str, shapes: dict[str, tuple[int, ...]], dtyp
         found = out.get(key)
         if not isinstance(found, dict) or found.get("module") != "Module":
             raise CaseFailed(f"{what} should be a torch.nn.Module.")
+        expect_registered(what, found["module_containers"])
         state, plain = found["state_dict"], found["plain_tensors"]
         unregistered = sorted(set(shapes) & set(plain))
         if unregistered:
@@ -86,6 +93,14 @@ def init_statistics(key: str, what: str, std: float, shape: tuple[int, ...]) -> 
             )
         if got_max > 3 * std * (1 + 1e-6):
             raise CaseFailed(f"{what} has values up to {got_max / std:.2f} std; they should be cut at ±3 std = ±{3 * std:.4g}.")
+        on_bounds = int(((w.abs() - 3 * std).abs() <= AT_BOUND * 3 * std).sum())
+        if on_bounds > MOST_AT_BOUND:
+            raise CaseFailed(
+                f"{what} has {on_bounds} values ({on_bounds / n:.2%}) exactly at ±3 std = ±{3 * std:.4g}: the sample "
+                f"was clamped, which moves the {CLAMPED_SHARE:.2%} of a normal beyond ±3 std onto the bounds. "
+                "Truncate instead, so that no value is drawn beyond them: "
+                "nn.init.trunc_normal_(w, std=std, a=-3 * std, b=3 * std)."
+            )
         if abs(got_mean) > 6 * target / math.sqrt(n):
             raise CaseFailed(f"{what} has mean {got_mean:.3g}; it should be centred on 0.")
 

@@ -21,17 +21,45 @@ def api(impl: Any, name: str) -> Any:
         raise CaseFailed(f"your package does not export `{name}`; import it in its __init__.py.") from None
 
 
+MODULE_INTERNALS = frozenset(vars(nn.Module()))  # nn.Module's own attributes (_modules, _parameters, hooks, ...)
+
+
+def modules_in_containers(module: nn.Module) -> dict[str, str]:
+    """Attributes (dotted names) holding modules in a plain list, tuple or dict, and the container's type:
+    nn.Module registers none of what they hold, so those modules' parameters are neither trained nor saved."""
+    found = {}
+    for prefix, sub in module.named_modules():
+        for name, value in vars(sub).items():
+            items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else ()
+            if name not in MODULE_INTERNALS and any(isinstance(item, nn.Module) for item in items):
+                found[f"{prefix}{'.' if prefix else ''}{name}"] = type(value).__name__
+    return found
+
+
+def expect_registered(what: str, containers: dict[str, str]) -> None:
+    """Fail on the first plain container of modules, naming the fix."""
+    for name, kind in sorted(containers.items()):
+        fix = "nn.ModuleDict" if kind == "dict" else "nn.ModuleList"
+        raise CaseFailed(
+            f"{what}.{name} is a plain Python {kind} of modules, which nn.Module does not look into: their "
+            f"parameters are missing from the state dict and from model.parameters(), never trained or saved. Make it "
+            f"an {fix}."
+        )
+
+
 def load_weights(module: Any, what: str, weights: dict[str, Tensor]) -> Any:
     """Copy `weights` into the module's parameters, which must have exactly these names and shapes."""
     if not isinstance(module, nn.Module):
         raise CaseFailed(f"{what} should be a torch.nn.Module, but it is a {type(module).__name__}.")
+    expect_registered(what, modules_in_containers(module))
     state = module.state_dict(keep_vars=True)
     if set(state) != set(weights):
         have = ", ".join(f"`{k}`" for k in state) or "none"
         want = ", ".join(f"`{k}`" for k in weights)
         raise CaseFailed(f"{what} should hold exactly {want} in its state dict, but it holds {have}.")
     with torch.no_grad():
-        for name, value in weights.items():
+        for name in state:  # in the module's own order: the stored weights come back in another one
+            value = weights[name]
             if tuple(state[name].shape) != tuple(value.shape):
                 raise CaseFailed(f"{what}.{name} has shape {shape_str(state[name])} but should have shape {shape_str(value)}.")
             state[name].copy_(value)
@@ -40,7 +68,8 @@ def load_weights(module: Any, what: str, weights: dict[str, Tensor]) -> Any:
 
 def structure(module: Any) -> dict[str, Any]:
     """What a module holds, as plain data: its state dict's names, shapes and dtypes, which of them are
-    parameters, and plain tensors attached as attributes (weights that were never registered)."""
+    parameters, and what was never registered: plain tensors attached as attributes, and modules kept in plain
+    containers (attribute -> list, tuple or dict)."""
     if not isinstance(module, nn.Module):
         return {"module": type(module).__name__}
     plain = sorted(
@@ -54,6 +83,7 @@ def structure(module: Any) -> dict[str, Any]:
         "state_dict": {name: [list(t.shape), dtype_str(t.dtype)] for name, t in module.state_dict().items()},
         "parameters": sorted(name for name, _ in module.named_parameters()),
         "plain_tensors": plain,
+        "module_containers": modules_in_containers(module),
     }
 
 

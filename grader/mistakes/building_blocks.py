@@ -7,8 +7,18 @@ from __future__ import annotations
 
 import math
 
-from grader.cases.building_blocks import BATCH, D_IN, D_OUT, EMBEDDING_INIT, LINEAR_INIT
-from grader.cases.judges import TRUNC_3SIGMA_STD
+from grader.cases.building_blocks import (
+    BATCH,
+    D_IN,
+    D_OUT,
+    DEFAULT_D_FF,
+    EMBEDDING_INIT,
+    FAR_BELOW,
+    LINEAR_INIT,
+    N_K,
+    N_Q,
+)
+from grader.cases.judges import CLAMPED_SHARE, TRUNC_3SIGMA_STD
 
 from .mistake import Mistake
 
@@ -19,6 +29,9 @@ VARIANCE_AS_STD = 2 / (LIN_IN + LIN_OUT)  # the std it has when the variance is 
 EMB_NUM, EMB_DIM = EMBEDDING_INIT  # embedding/init's Embedding(num, dim)
 EMBEDDING_LINEAR_STD = math.sqrt(2 / (EMB_NUM + EMB_DIM))  # Linear's std, wrongly used for an embedding
 B, T = BATCH  # batch and positions of the cross-entropy logits
+SWIGLU_D, SWIGLU_D_FF = next(iter(DEFAULT_D_FF.items()))  # swiglu/default_d_ff's first SwiGLU(d_model), its d_ff
+NEAREST_D_FF = 64 * round(8 * SWIGLU_D / 3 / 64)  # 8/3 * d_model rounded to the nearest multiple of 64
+UNROUNDED_D_FF = int(8 * SWIGLU_D / 3)  # 8/3 * d_model rounded down, to no multiple
 # A weight drawn from N(0, std²) and cut at ±3 std measures std * TRUNC_3SIGMA_STD, which is what init reports.
 
 MISTAKES: list[Mistake] = [
@@ -60,6 +73,16 @@ MISTAKES: list[Mistake] = [
         "past 4 std. Use nn.init.trunc_normal_ with a=-3 * std and b=3 * std.",
     ),
     Mistake(
+        "linear_init_clamped", "linear",
+        "Draws the weight from a plain normal of the right std and clamps it at ±3 std instead of truncating.",
+        f"Only `linear/init` fails: about {CLAMPED_SHARE:.1%} of Linear({LIN_IN}, {LIN_OUT}).weight's "
+        f"{LIN_IN * LIN_OUT:,} values sit exactly at ±3 std = ±{3 * LINEAR_STD:.4f}; its std and its largest value "
+        "look right.",
+        f"Your weights are clamped at ±3 std, not truncated: about {CLAMPED_SHARE:.1%} of them (a normal's mass "
+        "beyond ±3 std) sit exactly on the bounds. Truncate, so that no value is drawn outside them: "
+        "nn.init.trunc_normal_(w, std=std, a=-3 * std, b=3 * std).",
+    ),
+    Mistake(
         "linear_has_bias", "linear",
         "Gives Linear a zero-initialised bias parameter and adds it in forward.",
         f"`linear/parameters` fails because Linear({D_IN}, {D_OUT}) has the parameters `weight`, `bias` instead of "
@@ -95,6 +118,15 @@ MISTAKES: list[Mistake] = [
         "nn.init.trunc_normal_ with std=1, a=-3 and b=3.",
     ),
     Mistake(
+        "embedding_init_clamped", "embedding",
+        "Draws the embedding from a plain normal (std 1) and clamps it at ±3 instead of truncating.",
+        f"Only `embedding/init` fails: about {CLAMPED_SHARE:.1%} of Embedding({EMB_NUM}, {EMB_DIM}).weight's "
+        f"{EMB_NUM * EMB_DIM:,} values sit exactly at ±3; its std and its largest value look right.",
+        f"Your embedding is clamped at ±3, not truncated: about {CLAMPED_SHARE:.1%} of its values (a normal's mass "
+        "beyond ±3) sit exactly on the bounds. Truncate, so that no value is drawn outside them: "
+        "nn.init.trunc_normal_(w, std=1, a=-3, b=3).",
+    ),
+    Mistake(
         "embedding_ignores_dtype", "embedding",
         "Ignores the device and dtype arguments, so the weight is always created as float32 on the default device.",
         "Only `embedding/parameters` fails: Embedding(7, 3, dtype=torch.float64).weight has dtype float32.",
@@ -120,6 +152,16 @@ MISTAKES: list[Mistake] = [
         "Your float16 output comes back as float32, with zeros in every row holding a value above 256: x² overflows "
         "float16 (max 65504), and the float32 gain promotes the result. Compute in float32 (x.float()) and cast the "
         "result back with .to(x.dtype).",
+    ),
+    Mistake(
+        "rmsnorm_no_upcast_cast_back", "rmsnorm",
+        "Computes in the input's dtype without upcasting to float32, and casts the result back with .to(x.dtype).",
+        "Only `rmsnorm/float16` fails: the output has the right dtype, float16, but every row holding a value "
+        "above 256 comes back as zeros (x² overflows float16). The float32 cases pass, and so does "
+        "`rmsnorm/bfloat16`, as bfloat16 has float32's range.",
+        "Your float16 output has zeros in every row holding a value above 256: computed in float16, x² overflows "
+        "(max 65504), the RMS is inf and x / inf is 0. Casting back at the end is right; upcast at the start too: "
+        "compute in float32 (x.float()), then return .to(x.dtype).",
     ),
     Mistake(
         "rmsnorm_mean_abs", "rmsnorm",
@@ -191,10 +233,20 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "swiglu_d_ff_not_rounded", "swiglu",
         "Defaults d_ff to int(8/3 * d_model) without rounding it up to a multiple of 64.",
-        "Only `swiglu/default_d_ff` fails: SwiGLU(100) gets w1.weight of shape (266, 100) instead of (320, 100). The "
-        "cases that pass d_ff explicitly pass.",
-        "Your default d_ff is 8/3 * d_model rounded down (266 for d_model 100); it should be rounded up to the next "
-        "multiple of 64 (320). Compute it with integer arithmetic, e.g. 64 * ceil(8 * d_model / 192).",
+        f"Only `swiglu/default_d_ff` fails: SwiGLU({SWIGLU_D}) gets w1.weight of shape ({UNROUNDED_D_FF}, {SWIGLU_D}) "
+        f"instead of ({SWIGLU_D_FF}, {SWIGLU_D}). The cases that pass d_ff explicitly pass.",
+        f"Your default d_ff is 8/3 * d_model rounded down ({UNROUNDED_D_FF} for d_model {SWIGLU_D}); it should be "
+        f"rounded up to the next multiple of 64 ({SWIGLU_D_FF}). Compute it with integer arithmetic, e.g. "
+        "64 * ceil(8 * d_model / 192).",
+    ),
+    Mistake(
+        "swiglu_d_ff_rounded_to_nearest", "swiglu",
+        "Defaults d_ff to 8/3 * d_model rounded to the nearest multiple of 64 instead of up to the next one.",
+        f"Only `swiglu/default_d_ff` fails: SwiGLU({SWIGLU_D}) gets w1.weight of shape ({NEAREST_D_FF}, {SWIGLU_D}) "
+        f"instead of ({SWIGLU_D_FF}, {SWIGLU_D}), as 8/3 * {SWIGLU_D} = {8 * SWIGLU_D / 3:.1f} is nearer "
+        f"{NEAREST_D_FF}. The cases that pass d_ff explicitly pass.",
+        f"Your default d_ff is 8/3 * d_model rounded to the nearest multiple of 64 ({NEAREST_D_FF} for d_model "
+        f"{SWIGLU_D}); round it up to the next one ({SWIGLU_D_FF}). In integers: 64 * ((8 * d_model + 191) // 192).",
     ),
     Mistake(
         "swiglu_no_gate", "swiglu",
@@ -288,6 +340,23 @@ MISTAKES: list[Mistake] = [
         "Your attention weights are normalised over the queries: each column sums to 1 instead of each row. Take the "
         "softmax over the last dimension (dim=-1), the keys.",
     ),
+    Mistake(
+        "attention_causal_without_mask", "attention",
+        "Applies a causal mask when `mask` is None, instead of letting every query attend to every key.",
+        f"Only `attention/no_mask` fails, on every element: called without a mask, each of the {N_Q} queries should "
+        f"attend to all {N_K} keys, and they attend only to the first ones. The cases with a mask pass.",
+        "Your output without a mask is off while every case with a mask passes: with mask=None you still apply a "
+        "causal mask. None means no mask at all, every query attending to every key: apply the mask only if it is "
+        "not None.",
+    ),
+    Mistake(
+        "attention_crashes_without_mask", "attention",
+        "Always applies the mask, so a call without one (mask=None) crashes on ~None.",
+        "Only `attention/no_mask` fails, with TypeError: bad operand type for unary ~: 'NoneType'. The cases with a "
+        "mask pass.",
+        "Your attention crashes when it is called without a mask: mask defaults to None, and ~None raises a "
+        "TypeError. The mask is optional: apply it only if mask is not None.",
+    ),
 
     # -- cross_entropy --
     Mistake(
@@ -300,7 +369,7 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "cross_entropy_summed", "cross_entropy",
         "Sums the per-position losses instead of averaging them.",
-        "All four cases fail with the loss N times too large for N positions: 55.0 instead of 3.67 for the "
+        "All five cases fail with the loss N times too large for N positions: 55.0 instead of 3.67 for the "
         f"({B}, {T}, 11) logits, 6 times too large in `two_dims`.",
         "Your loss is the expected value times the number of positions (B x T, or N for 2-D logits): you sum the "
         "per-position losses. Return their mean over every batch and position dimension.",
@@ -308,7 +377,7 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "cross_entropy_mean_over_vocab", "cross_entropy",
         "Computes -(one_hot * log_softmax).mean(), which also divides by the vocabulary size.",
-        "All four cases fail with the loss 11 times too small for a vocabulary of 11 (0.333 instead of 3.67).",
+        "All five cases fail with the loss 11 times too small for a vocabulary of 11 (0.333 instead of 3.67).",
         "Your loss is the expected value divided by the vocabulary size (11 here): .mean() over the one-hot product "
         "averages over the vocabulary too. Pick each target's log-probability (e.g. with gather), then average over "
         "positions only.",
@@ -316,8 +385,29 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "cross_entropy_softmax_then_log", "cross_entropy",
         "Takes the log of a naive exp(x) / sum(exp(x)) softmax, which is NaN at large logits.",
-        "Only `cross_entropy/large_logits` fails: with logits around 1000 the loss is NaN instead of about 47.8.",
-        "Your loss is NaN for logits around 1000: the naive softmax computes inf / inf before the log. Work in log "
-        "space: log-probabilities = logits - logsumexp(logits), with the max subtracted inside the logsumexp.",
+        "`cross_entropy/large_logits` fails with the loss NaN instead of about 47.8 for logits around 1000, and "
+        "`unlikely_targets` with the loss inf, as a target's probability underflows float32 to 0.",
+        "Your loss is NaN for logits around 1000 and inf when a target's probability is tiny: the naive softmax "
+        "computes inf / inf at large logits, and a probability below float32's range is 0, whose log is -inf. Work "
+        "in log space: log-probabilities = logits - logsumexp(logits), with the max subtracted inside the logsumexp.",
+    ),
+    Mistake(
+        "cross_entropy_log_of_stable_softmax", "cross_entropy",
+        "Takes the log of a softmax computed with the max subtracted, instead of logits - logsumexp(logits).",
+        f"Only `cross_entropy/unlikely_targets` fails: with each target's logit {FAR_BELOW:.0f} below its own "
+        "value, the loss is inf instead of a finite value above 200. `large_logits` passes, as the max is subtracted.",
+        f"Your loss is inf when a target's logit is far below the others ({FAR_BELOW:.0f} lower in the check): its "
+        f"probability, about e^-{FAR_BELOW:.0f}, underflows float32 to 0, and log(0) = -inf. Never take the log of "
+        "a softmax (subtracting the max does not help here): use log-probabilities = logits - logsumexp(logits).",
+    ),
+    Mistake(
+        "cross_entropy_two_dims_only", "cross_entropy",
+        "Picks each target's log-probability with logits[arange(N), targets], which only works for 2-D (N, V) logits.",
+        f"`cross_entropy/forward`, `large_logits`, `unlikely_targets` and `backward`, whose logits are "
+        f"({B}, {T}, 11), error with IndexError: shape mismatch: indexing tensors could not be broadcast together; "
+        "only `two_dims` passes.",
+        f"Your cross_entropy handles only 2-D (N, V) logits, but logits may have any leading dims, ({B}, {T}, V) in "
+        "the check. Flatten them first, logits.reshape(-1, V) and targets.reshape(-1), or pick each target's value "
+        "along the last dim with gather.",
     ),
 ]

@@ -16,6 +16,7 @@ from grader.cases.training import (
     SPREAD_T,
     TEXT,
     TWO_GROUPS,
+    WINDOW_DATA,
 )
 
 from .mistake import Mistake
@@ -25,6 +26,7 @@ SMALL_GROUP = SMALL_GRADIENTS[1]
 SMALL_GROUP_BETAS_TRAJECTORY = TWO_GROUPS[1]["betas"]
 VOCABULARY, FIRST_SEEN = sorted(set(TEXT)), list(dict.fromkeys(TEXT))  # the right ids, and the mistake's
 LAST_START = SPREAD_N - SPREAD_T - 1  # get_batch/every_start's last valid start
+WINDOW_DTYPE = str(WINDOW_DATA.dtype).removeprefix("torch.")  # get_batch/shifted_windows' data's dtype
 LR_MAX, LR_MIN, WARMUP, COSINE = next(s for s in SCHEDULES.values() if s[2] > 0)  # the schedule with a warmup
 NO_WARMUP = next(s for s in SCHEDULES.values() if s[2] == 0)
 TOP_K_ABOVE_VOCABULARY = GEN_VOCAB + 8  # generate/top_k_above_vocabulary's top_k
@@ -90,6 +92,14 @@ MISTAKES: list[Mistake] = [
         "Only `get_batch/seeded` fails: two generators with the same seed give different batches.",
         "Your batches do not follow the generator you are given: two generators with the same seed gave different "
         "batches. Pass generator=generator to torch.randint.",
+    ),
+    Mistake(
+        "get_batch_keeps_data_dtype", "get_batch",
+        "Returns the windows in the data's own dtype instead of converting them to int64 (long).",
+        f"Only `get_batch/shifted_windows` fails, whose data is {WINDOW_DTYPE}: inputs and targets come back as "
+        f"{WINDOW_DTYPE}; the other cases draw from int64 data and pass.",
+        f"Your batches keep the data's dtype ({WINDOW_DTYPE} in the check), but token ids must be int64 for an "
+        "Embedding lookup and for cross_entropy's targets: convert the windows with .long() (or .to(torch.int64)).",
     ),
 
     # -- AdamW --

@@ -1,33 +1,37 @@
-"""Known mistakes of Part 2: the transformer (solutions/transformer.py, grader/cases/transformer.py).
+"""Known mistakes of Part 2: the transformer (solutions/transformer.py; grader/cases/transformer.py, language_model.py).
 
 Each entry's wrong implementation is registered under the same id in selftests/variants/transformer.py.
 """
 
 from __future__ import annotations
 
-from grader.cases.transformer import D_HEAD, D_MODEL, LM, LM_T, T
+from grader.cases.language_model import COUNTED, LM, LM_T, PRESET_CHOICES, SEED_GPT, as_call
+from grader.cases.transformer import D_HEAD, D_MODEL, T
 
 from .mistake import Mistake
 
 
-def lm_parameters(preset: str, *, biases: bool = True, final_norm: bool = True, rope_tables: bool = False) -> int:
-    """The parameters of the transformer_lm cases' model (LM) by formula, and what the count_parameters
-    mistakes make of them: gpt has LayerNorm, a GELU MLP, learned positions and biases; llama has
-    RMSNorm, SwiGLU and RoPE (whose cos/sin tables are buffers, context_length x d_head values)."""
-    V, C, L, F, context = LM["vocab_size"], LM["d_model"], LM["num_layers"], LM["d_ff"], LM["context_length"]
-    gpt = preset == "gpt"
-    b = int(gpt and biases)
-    norm = C + C * b
+def counted(name: str, *, biases=True, final_norm=True, rope_tables=False, swiglu_matrices=3) -> int:
+    """The parameters of count_parameters' configuration `name` (COUNTED) by formula, and what the count_parameters
+    mistakes make of them (RoPE's cos/sin tables are buffers of context_length x d_head values)."""
+    preset, settings = COUNTED[name]
+    c = {**PRESET_CHOICES[preset], **settings}
+    V, C, L, F, context = c["vocab_size"], c["d_model"], c["num_layers"], c["d_ff"], c["context_length"]
+    b = int(c["bias"] and biases)
+    norm = C + C * b * (c["norm"] == "layernorm")
     attention = 4 * C * C + C * b  # q, k, v and output projections; the output one's bias
-    ffn = 2 * C * F + (F + C) * b if gpt else 3 * C * F
-    positions = context * C if gpt else context * (C // LM["num_heads"]) * rope_tables
+    ffn = swiglu_matrices * C * F if c["ffn"] == "swiglu" else 2 * C * F + (F + C) * b
+    positions = context * C if c["positions"] == "learned" else context * (C // c["num_heads"]) * rope_tables
     return V * C + positions + L * (2 * norm + attention + ffn) + norm * final_norm + C * V + V * b
 
 
-GPT_PARAMETERS, LLAMA_PARAMETERS = lm_parameters("gpt"), lm_parameters("llama")
-GPT_WITHOUT_BIASES, GPT_WITHOUT_FINAL_NORM = lm_parameters("gpt", biases=False), lm_parameters("gpt", final_norm=False)
-LLAMA_WITH_ROPE_TABLES = lm_parameters("llama", rope_tables=True)
+# Each count_parameters mistake's message shows the first configuration of COUNTED it gets wrong.
+SEED_GPT_CALL, LLAMA_CALL = as_call(*COUNTED["seed_gpt"]), as_call(*COUNTED["llama"])
+SEED_PARAMETERS, LLAMA_PARAMETERS = counted("seed_gpt"), counted("llama")
+SEED_WITHOUT_BIASES, SEED_WITHOUT_FINAL_NORM = counted("seed_gpt", biases=False), counted("seed_gpt", final_norm=False)
+LLAMA_WITH_ROPE_TABLES, LLAMA_SWIGLU_AS_TWO = counted("llama", rope_tables=True), counted("llama", swiglu_matrices=2)
 LM_D_HEAD = LM["d_model"] // LM["num_heads"]
+LM_OWN_D_FF = 4 * LM["d_model"]  # the d_ff a model that ignores config.d_ff makes up
 
 MISTAKES: list[Mistake] = [
     # -- LayerNorm --
@@ -162,6 +166,15 @@ MISTAKES: list[Mistake] = [
         "d_head - 1. Reshape to (..., T, num_heads, d_head), then move the head dim in front of T.",
     ),
     Mistake(
+        "mhsa_heads_split_without_transpose", "multihead_attention",
+        "Splits the heads with reshape(B, h, T, d_head) (or view) straight from (B, T, C), without a transpose.",
+        "Every case but `parameters` and `batch_independent` fails: the outputs are off at every element, and "
+        "`causal_no_leak` finds information leaking from the future, as a head's rows mix features of several tokens.",
+        "Your heads are split with a reshape straight to (B, heads, T, d_head), which reads the (B, T, C) memory in "
+        "the wrong order: each row of a head then holds features of other tokens, later ones included. Reshape to "
+        "(B, T, heads, d_head) first, then transpose(1, 2) (or rearrange '... t (h d) -> ... h t d').",
+    ),
+    Mistake(
         "mhsa_no_causal_mask", "multihead_attention",
         "Applies no causal mask, so every token attends to the whole sequence.",
         f"Every case but `parameters` fails on its values; in the outputs {T - 1} of {T} positions are off (the last "
@@ -175,6 +188,17 @@ MISTAKES: list[Mistake] = [
         "Only the RoPE cases fail, `multihead_attention/rope` and `rope_positions`; every case without RoPE passes.",
         "Your output is off only when RoPE is on: rotate q and k, never v. Rotary embeddings put the positions into "
         "the q·k scores; the values are mixed unrotated.",
+    ),
+    Mistake(
+        "mhsa_positions_without_head_dim", "multihead_attention",
+        "Passes token_positions (B, T) to RoPE as they are, without the head dim that broadcasts them over the heads.",
+        "Only `multihead_attention/rope_positions` fails, the one case that passes (B, T) positions: they cannot "
+        "broadcast against the (B, heads, T, d_head) queries inside RoPE. Positions of shape (T,), the default, "
+        "broadcast anyway, so the other cases pass.",
+        "Your multi-head attention hands token_positions (B, T) to RoPE without a head dim, so they cannot broadcast "
+        "against q of shape (B, heads, T, d_head): the error shows inside RoPE, but the fix is in "
+        "MultiHeadSelfAttention. Pass token_positions.unsqueeze(-2) (or token_positions[..., None, :]), shape "
+        "(B, 1, T).",
     ),
 
     # -- TransformerBlock --
@@ -237,29 +261,68 @@ MISTAKES: list[Mistake] = [
         "positions. Take the mean cross-entropy over all B x T positions.",
     ),
     Mistake(
+        "lm_recomputes_d_ff", "transformer_lm",
+        "Builds the blocks with d_ff = 4 * d_model instead of the config.d_ff it is given.",
+        "`transformer_lm/state_dict` and every case that loads weights fail: the feed-forward weights have "
+        f"{LM_OWN_D_FF} rows or columns where the config's d_ff = {LM['d_ff']} asks for {LM['d_ff']}. "
+        "`every_parameter_learns` and `count_parameters` pass.",
+        f"Your blocks' feed-forward has d_ff = {LM_OWN_D_FF} = 4 * d_model, but the config says d_ff = {LM['d_ff']}: "
+        "build every block from the config as it is given (SwiGLU or GeluMLP with config.d_ff), and never recompute "
+        "it; TransformerConfig.preset already fills in the family's default when d_ff is left out.",
+    ),
+    Mistake(
+        "lm_blocks_in_plain_list", "transformer_lm",
+        "Keeps the blocks in a plain Python list, so nn.Module never registers them or their parameters.",
+        "`transformer_lm/state_dict` and every case that loads weights fail, naming `layers` a plain Python list "
+        "of modules; `every_parameter_learns` and `count_parameters` pass.",
+        "Your blocks sit in a plain Python list, which nn.Module does not look into: their parameters are missing "
+        "from the state dict and from model.parameters(), so the optimizer never trains them and a checkpoint never "
+        "saves them. Keep the blocks in an nn.ModuleList.",
+    ),
+    Mistake(
+        "lm_head_uninitialised", "transformer_lm",
+        "Creates lm_head's weight with torch.empty and never initialises it (zeros in the self-test, which is what "
+        "torch.empty gives for a large fresh allocation; a small one holds leftover memory).",
+        "`transformer_lm/initialised` fails: a fresh model's lm_head.weight is all zeros. `every_parameter_learns` "
+        "fails too, as a zero head passes no gradient back to anything before it. The cases that load weights pass.",
+        "Your lm_head.weight starts as all zeros: a weight made with torch.empty and never initialised holds "
+        "whatever was in memory, and a zero head also stops every gradient behind it. Build lm_head from your "
+        "Linear (or BiasedLinear), whose constructor initialises its weight.",
+    ),
+    Mistake(
         "count_parameters_forgets_biases", "transformer_lm",
         "Counts the parameters as if bias=False, leaving out every bias.",
-        f"Only `transformer_lm/count_parameters` fails: count_parameters(gpt) gives {GPT_WITHOUT_BIASES} where the "
-        f"model has {GPT_PARAMETERS}.",
-        f"Your count is short by the biases ({GPT_PARAMETERS - GPT_WITHOUT_BIASES} for the small GPT): with bias=True, "
-        "count the attention output projection's, both MLP layers', each LayerNorm's and lm_head's biases.",
+        f"Only `transformer_lm/count_parameters` fails, first on the seed GPT, {SEED_GPT_CALL}: count_parameters "
+        f"gives {SEED_WITHOUT_BIASES:,} where the model has {SEED_PARAMETERS:,}.",
+        f"Your count is short by the biases ({SEED_PARAMETERS - SEED_WITHOUT_BIASES:,} for the seed GPT): with "
+        "bias=True, count the attention output projection's, both MLP layers', each LayerNorm's and lm_head's biases.",
     ),
     Mistake(
         "count_parameters_forgets_final_norm", "transformer_lm",
         "Leaves the final norm (ln_final) out of the count.",
-        f"Only `transformer_lm/count_parameters` fails: count_parameters(gpt) gives {GPT_WITHOUT_FINAL_NORM} where the "
-        f"model has {GPT_PARAMETERS}.",
-        f"Your count is {GPT_PARAMETERS - GPT_WITHOUT_FINAL_NORM} short for the GPT with d_model {LM['d_model']}: that "
-        "is ln_final's weight and bias. Add the final norm after the blocks (d_model, plus d_model for a LayerNorm's "
-        "bias).",
+        f"Only `transformer_lm/count_parameters` fails, first on the seed GPT, {SEED_GPT_CALL}: count_parameters "
+        f"gives {SEED_WITHOUT_FINAL_NORM:,} where the model has {SEED_PARAMETERS:,}.",
+        f"Your count is {SEED_PARAMETERS - SEED_WITHOUT_FINAL_NORM} short for the seed GPT, with d_model "
+        f"{SEED_GPT['d_model']}: that is ln_final's weight and bias. Add the final norm after the blocks (d_model, "
+        "plus d_model for a LayerNorm's bias).",
     ),
     Mistake(
         "count_parameters_counts_rope_buffers", "transformer_lm",
         "Counts the RoPE cos/sin tables (context_length * d_head values) as if they were parameters.",
-        "Only `transformer_lm/count_parameters` fails, on the RoPE configurations: count_parameters(llama) gives "
-        f"{LLAMA_WITH_ROPE_TABLES} where the model has {LLAMA_PARAMETERS}.",
+        f"Only `transformer_lm/count_parameters` fails, first on {LLAMA_CALL}: count_parameters gives "
+        f"{LLAMA_WITH_ROPE_TABLES:,} where the model has {LLAMA_PARAMETERS:,}; the configurations with learned "
+        "positions pass.",
         f"Your count is too high by context_length * d_head ({LM['context_length']} * {LM_D_HEAD} = "
         f"{LLAMA_WITH_ROPE_TABLES - LLAMA_PARAMETERS} here) for RoPE models: the cos/sin tables are buffers, not "
         "parameters. Count only what model.parameters() holds.",
+    ),
+    Mistake(
+        "count_parameters_swiglu_two_matrices", "transformer_lm",
+        "Counts SwiGLU's feed-forward as two d_model x d_ff matrices, as for the GELU MLP, instead of three.",
+        f"Only `transformer_lm/count_parameters` fails, first on {LLAMA_CALL}: count_parameters gives "
+        f"{LLAMA_SWIGLU_AS_TWO:,} where the model has {LLAMA_PARAMETERS:,}; the GELU MLP configurations pass.",
+        f"Your count is short by num_layers x d_model x d_ff ({LM['num_layers']} x {LM['d_model']} x {LM['d_ff']} = "
+        f"{LLAMA_PARAMETERS - LLAMA_SWIGLU_AS_TWO:,} here) for SwiGLU models: SwiGLU has three matrices, w1 and w3 "
+        "(d_ff x d_model) and w2 (d_model x d_ff). Count 3 x d_model x d_ff per block.",
     ),
 ]

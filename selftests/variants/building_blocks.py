@@ -56,6 +56,13 @@ class _LinearNoTruncation(_Linear):
         nn.init.normal_(self.weight.data, mean=0.0, std=std)
 
 
+@wrong("linear_init_clamped", replaces="Linear")
+class _LinearInitClamped(_Linear):
+    def reset_parameters(self) -> None:
+        std = math.sqrt(2.0 / (self.in_features + self.out_features))
+        nn.init.normal_(self.weight.data, mean=0.0, std=std).clamp_(-3 * std, 3 * std)  # the tails land on the bounds
+
+
 @wrong("linear_has_bias", replaces="Linear")
 class _LinearHasBias(_Linear):
     def __init__(self, in_features: int, out_features: int, device=None, dtype=None):
@@ -90,6 +97,13 @@ class _EmbeddingNoTruncation(_Embedding):
             self.weight.copy_(torch.randn_like(self.weight))
 
 
+@wrong("embedding_init_clamped", replaces="Embedding")
+class _EmbeddingInitClamped(_Embedding):
+    def reset_parameters(self) -> None:
+        with torch.no_grad():
+            self.weight.copy_(torch.randn_like(self.weight).clamp(-3, 3))  # the tails land on ±3
+
+
 @wrong("embedding_ignores_dtype", replaces="Embedding")
 class _EmbeddingIgnoresDtype(_Embedding):
     def __init__(self, num_embeddings: int, embedding_dim: int, device=None, dtype=None):
@@ -114,6 +128,13 @@ class _RMSNormNoUpcast(_RMSNorm):
     def forward(self, x: Tensor) -> Tensor:
         rms = torch.sqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)  # x² overflows in fp16
         return x / rms * self.weight
+
+
+@wrong("rmsnorm_no_upcast_cast_back", replaces="RMSNorm")
+class _RMSNormNoUpcastCastBack(_RMSNorm):
+    def forward(self, x: Tensor) -> Tensor:
+        rms = torch.sqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)  # x² overflows in fp16
+        return (x / rms * self.weight).to(x.dtype)  # the dtype comes back right, the zeros stay
 
 
 @wrong("rmsnorm_mean_abs", replaces="RMSNorm")
@@ -213,6 +234,16 @@ class _SwiGLUDffNotRounded(_SwiGLU):
         return self.w2(F.silu(self.w1(x)) * self.w3(x))
 
 
+@wrong("swiglu_d_ff_rounded_to_nearest", replaces="SwiGLU")
+class _SwiGLUDffRoundedToNearest(_SwiGLU):
+    @staticmethod
+    def default_d_ff(d_model: int) -> int:
+        return 64 * round(8 * d_model / 3 / 64)  # 266.7 -> 256, not 320
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.w2(F.silu(self.w1(x)) * self.w3(x))
+
+
 @wrong("swiglu_no_gate", replaces="SwiGLU")
 class _SwiGLUNoGate(_SwiGLU):
     def forward(self, x: Tensor) -> Tensor:
@@ -301,6 +332,18 @@ def _attention_softmax_over_queries(q: Tensor, k: Tensor, v: Tensor, mask: Tenso
     return torch.softmax(scores, dim=-2) @ v
 
 
+@wrong("attention_causal_without_mask", replaces="scaled_dot_product_attention")
+def _attention_causal_without_mask(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> Tensor:
+    if mask is None:  # "no mask" taken to mean the causal one
+        mask = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool, device=q.device).tril()
+    return torch.softmax(_attention_scores(q, k).masked_fill(~mask, float("-inf")), dim=-1) @ v
+
+
+@wrong("attention_crashes_without_mask", replaces="scaled_dot_product_attention")
+def _attention_crashes_without_mask(q: Tensor, k: Tensor, v: Tensor, mask: Tensor | None = None) -> Tensor:
+    return torch.softmax(_attention_scores(q, k).masked_fill(~mask, float("-inf")), dim=-1) @ v  # ~None: TypeError
+
+
 # --------------------------------------------------------------------------------------------
 # Cross-entropy
 # --------------------------------------------------------------------------------------------
@@ -331,3 +374,16 @@ def _cross_entropy_softmax_then_log(logits: Tensor, targets: Tensor) -> Tensor:
     e = torch.exp(logits)
     probs = e / e.sum(dim=-1, keepdim=True)
     return -torch.log(probs.gather(-1, targets.long().unsqueeze(-1))).mean()
+
+
+@wrong("cross_entropy_log_of_stable_softmax", replaces="cross_entropy")
+def _cross_entropy_log_of_stable_softmax(logits: Tensor, targets: Tensor) -> Tensor:
+    e = torch.exp(logits - logits.amax(dim=-1, keepdim=True))  # no overflow, but a tiny probability underflows to 0
+    probs = e / e.sum(dim=-1, keepdim=True)
+    return -torch.log(probs.gather(-1, targets.long().unsqueeze(-1))).mean()
+
+
+@wrong("cross_entropy_two_dims_only", replaces="cross_entropy")
+def _cross_entropy_two_dims_only(logits: Tensor, targets: Tensor) -> Tensor:
+    log_probs = logits - torch.logsumexp(logits, dim=-1, keepdim=True)
+    return -log_probs[torch.arange(logits.shape[0]), targets].mean()  # (N, V) only: (B, T, V) cannot be indexed so

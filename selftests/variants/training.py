@@ -75,6 +75,14 @@ def _get_batch_ignores_generator(data, batch_size, context_length, device="cpu",
     return _batch_at(data, starts, context_length, device)
 
 
+@wrong("get_batch_keeps_data_dtype", replaces="get_batch")
+def _get_batch_keeps_data_dtype(data, batch_size, context_length, device="cpu", generator=None):
+    data = _windows_or_raise(data, context_length)
+    positions = torch.randint(len(data) - context_length, (batch_size,), generator=generator)[:, None]
+    positions = positions + torch.arange(context_length)
+    return data[positions].to(device), data[positions + 1].to(device)  # int32 data gives int32 ids
+
+
 # --------------------------------------------------------------------------------------------
 # AdamW
 # --------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ subclass the reference (or the hook-based bases there) and override only `forwar
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import torch
@@ -156,6 +157,13 @@ class _MHSAHeadsSplitWrongOrder(_MHSA):
         return t.unflatten(-1, (-1, self.num_heads)).movedim(-1, -3)  # "... t (d h) -> ... h t d"
 
 
+@wrong("mhsa_heads_split_without_transpose", replaces="MultiHeadSelfAttention")
+class _MHSAHeadsSplitWithoutTranspose(_MHSA):
+    def _split(self, t: Tensor) -> Tensor:
+        *batch, T, C = t.shape
+        return t.reshape(*batch, self.num_heads, T, C // self.num_heads)  # (B, T, C) read as (B, h, T, d): no transpose
+
+
 @wrong("mhsa_no_causal_mask", replaces="MultiHeadSelfAttention")
 class _MHSANoCausalMask(_MHSA):
     def _attend(self, q: Tensor, k: Tensor, v: Tensor) -> Tensor:
@@ -166,6 +174,14 @@ class _MHSANoCausalMask(_MHSA):
 class _MHSARopeOnValues(_MHSA):
     def _rotate(self, q: Tensor, k: Tensor, v: Tensor, positions: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         return self.rope(q, positions), self.rope(k, positions), self.rope(v, positions)
+
+
+@wrong("mhsa_positions_without_head_dim", replaces="MultiHeadSelfAttention")
+class _MHSAPositionsWithoutHeadDim(_MHSA):
+    def _positions(self, x: Tensor, token_positions: Tensor | None) -> Tensor:
+        if token_positions is None:
+            token_positions = torch.arange(x.shape[-2], device=x.device)
+        return token_positions  # (B, T) does not broadcast against q's (B, h, T, d_head)
 
 
 # --------------------------------------------------------------------------------------------
@@ -222,6 +238,31 @@ class _LMLossSummed(_LM):
         return -logits.log_softmax(dim=-1).gather(-1, targets.long().unsqueeze(-1)).sum()
 
 
+@wrong("lm_recomputes_d_ff", replaces="TransformerLM")
+class _LMRecomputesDff(_LM):
+    def __init__(self, config, device=None, dtype=None):
+        own = dataclasses.replace(config, d_ff=4 * config.d_model)  # not the config.d_ff it is given
+        super().__init__(own, device=device, dtype=dtype)
+
+
+@wrong("lm_blocks_in_plain_list", replaces="TransformerLM")
+class _LMBlocksInPlainList(_LM):
+    def __init__(self, config, device=None, dtype=None):
+        super().__init__(config, device=device, dtype=dtype)
+        blocks = list(self.layers)
+        del self.layers
+        self.layers = blocks  # a plain list: nn.Module registers none of the blocks it holds
+
+
+@wrong("lm_head_uninitialised", replaces="TransformerLM")
+class _LMHeadUninitialised(_LM):
+    def __init__(self, config, device=None, dtype=None):
+        super().__init__(config, device=device, dtype=dtype)
+        # nn.Parameter(torch.empty(V, C)), never initialised: zeros here, as torch.empty gives for a large fresh
+        # allocation, so that the self-test is the same on every run.
+        self.lm_head.weight = nn.Parameter(torch.zeros_like(self.lm_head.weight))
+
+
 @wrong("count_parameters_forgets_biases", replaces="count_parameters")
 def _count_parameters_forgets_biases(config) -> int:
     return _count_parameters(config, biases=False)
@@ -235,3 +276,9 @@ def _count_parameters_forgets_final_norm(config) -> int:
 @wrong("count_parameters_counts_rope_buffers", replaces="count_parameters")
 def _count_parameters_counts_rope_buffers(config) -> int:
     return _count_parameters(config, rope_buffers=True)
+
+
+@wrong("count_parameters_swiglu_two_matrices", replaces="count_parameters")
+def _count_parameters_swiglu_two_matrices(config) -> int:
+    w3 = config.d_model * config.d_ff if config.ffn == "swiglu" else 0  # SwiGLU counted like the two-layer MLP
+    return _count_parameters(config) - config.num_layers * w3
