@@ -11,7 +11,7 @@ import torch
 
 from ..case import CaseFailed, Outputs
 from ..checks import Judge, Tol, expect_shape_dtype, expect_tensor
-from .learner import expect_registered
+from .learner import expect_names, expect_registered
 
 # float32 computation judged against a float64 reference.
 FP32 = Tol(rtol=2e-5, atol=2e-6)
@@ -44,11 +44,7 @@ def has_state_dict(key: str, what: str, shapes: dict[str, tuple[int, ...]], dtyp
         unregistered = sorted(set(shapes) & set(plain))
         if unregistered:
             raise CaseFailed(f"{what}.{unregistered[0]} is a plain tensor; wrap it in nn.Parameter so it is registered and trained.")
-        missing, unexpected = sorted(set(shapes) - set(state)), sorted(set(state) - set(shapes))
-        if missing or unexpected:
-            found_names = ([f"missing {', '.join(missing)}"] if missing else []) + (
-                [f"unexpected {', '.join(unexpected)}"] if unexpected else [])
-            raise CaseFailed(f"{what}'s state dict should hold exactly the documented names; {'; '.join(found_names)}.")
+        expect_names(what, documented=shapes, found=state)
         for name, shape in shapes.items():
             got_shape, got_dtype = state[name]
             if name not in found["parameters"]:

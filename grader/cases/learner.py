@@ -53,10 +53,7 @@ def load_weights(module: Any, what: str, weights: dict[str, Tensor]) -> Any:
         raise CaseFailed(f"{what} should be a torch.nn.Module, but it is a {type(module).__name__}.")
     expect_registered(what, modules_in_containers(module))
     state = module.state_dict(keep_vars=True)
-    if set(state) != set(weights):
-        have = ", ".join(f"`{k}`" for k in state) or "none"
-        want = ", ".join(f"`{k}`" for k in weights)
-        raise CaseFailed(f"{what} should hold exactly {want} in its state dict, but it holds {have}.")
+    expect_names(what, documented=weights, found=state)
     with torch.no_grad():
         for name in state:  # in the module's own order: the stored weights come back in another one
             value = weights[name]
@@ -64,6 +61,14 @@ def load_weights(module: Any, what: str, weights: dict[str, Tensor]) -> Any:
                 raise CaseFailed(f"{what}.{name} has shape {shape_str(state[name])} but should have shape {shape_str(value)}.")
             state[name].copy_(value)
     return module
+
+
+def expect_names(what: str, documented, found) -> None:
+    """The state dict's names are exactly the documented ones; else the missing and the unexpected ones, sorted."""
+    missing, unexpected = sorted(set(documented) - set(found)), sorted(set(found) - set(documented))
+    if missing or unexpected:
+        wrong = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(unexpected)}"] if unexpected else [])
+        raise CaseFailed(f"{what}'s state dict should hold exactly the documented names; {'; '.join(wrong)}.")
 
 
 def structure(module: Any) -> dict[str, Any]:
