@@ -163,7 +163,8 @@ def learner_readme(text: str) -> str:
                 for n, line in enumerate(readme.splitlines(), start=1) if (found := mentions_left_out(line))]
     if mentions:
         raise HandoutError("\n".join(mentions) + "\n(in README.md, put such text between "
-                           f"{NOT_IN_THE_HANDOUT} and {END_NOT_IN_THE_HANDOUT}, or its section in INSTRUCTOR_SECTIONS)")
+                           f"{NOT_IN_THE_HANDOUT} and {END_NOT_IN_THE_HANDOUT}, or its section in "
+                           "INSTRUCTOR_SECTIONS)")
     return readme
 
 
@@ -239,7 +240,8 @@ def write_tree(out: Path, files: dict[str, bytes], executable: tuple[str, ...] =
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.make_handout", description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, metavar="OUT", help="the folder to write the learner's repository into")
-    parser.add_argument("--force", action="store_true", help="replace the contents of a non-empty OUT (keeps its .git)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace the contents of a non-empty OUT (keeps its .git)")
     args = parser.parse_args(argv)
 
     refused = check_target(args.out, args.force)
