@@ -110,20 +110,21 @@ def prepare(found: Found, scratch: Path) -> Path:
 # -- grading -------------------------------------------------------------------------------------------------
 
 
-def grade(package: Path, run: str, reports: Path) -> list[dict]:
-    """grade.py's Gradescope tests for `package` on one run's fixtures ([] if it wrote none)."""
+def grade(package: Path, run: str, reports: Path) -> tuple[float, list[dict]]:
+    """grade.py's score and Gradescope tests for `package` on one run's fixtures (0 and [] if it wrote none)."""
     report = reports / f"{run}.json"
     env = {**os.environ, "GRADER_FIXTURES": str(FIXTURES[run])}
     print(f"== grade.py on the {run} inputs", flush=True)
     command = [sys.executable, str(SOURCE / "grade.py"), "--impl", str(package), "--gradescope", str(report)]
     status = subprocess.run(command, cwd=SOURCE, env=env).returncode
-    try:
-        tests = json.loads(report.read_text()).get("tests") or []
-    except (OSError, ValueError, AttributeError):
-        tests = []
     if status != 0:
         print(f"grade.py on the {run} inputs exited with status {status}", flush=True)
-    return tests if isinstance(tests, list) else []
+    try:
+        written = json.loads(report.read_text())
+        score, tests = float(written.get("score", 0)), written.get("tests") or []
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0.0, []
+    return (score, tests) if isinstance(tests, list) and tests else (0.0, [])
 
 
 def max_points() -> float:
@@ -160,11 +161,14 @@ def points(x: float) -> str:
     return f"{round(x, 2):g}"
 
 
-def results(shown: str, tests_by_run: dict[str, list[dict]], settings: dict, seconds: float) -> dict:
+def results(shown: str, graded: dict[str, tuple[float, list[dict]]], settings: dict, seconds: float) -> dict:
+    """results.json from each run's score and tests. The score is the runs' own totals (each part's points,
+    as grade.py adds them), shared out: the tests' points are rounded case by case, so they add up to it
+    only nearly."""
     share = {"public": 1 - settings["hidden_share"], "hidden": settings["hidden_share"]}
     visibility = {"public": "visible", "hidden": settings["hidden_visibility"]}
-    tests = [t for run in RUNS for t in scaled(tests_by_run[run], run, share[run], visibility[run])]
-    return {"score": round(sum(t["score"] for t in tests), 4), "execution_time": round(seconds),
+    tests = [t for run in RUNS for t in scaled(graded[run][1], run, share[run], visibility[run])]
+    return {"score": round(sum(share[run] * graded[run][0] for run in RUNS), 4), "execution_time": round(seconds),
             "output": summary(shown, tests, settings), "output_format": "text", "test_output_format": "text",
             "stdout_visibility": "hidden", "tests": tests}
 
@@ -203,10 +207,10 @@ def main() -> int:
         try:
             package = prepare(found, scratch)
             with tempfile.TemporaryDirectory(prefix="reports-") as reports:
-                tests = {run: grade(package, run, Path(reports)) for run in RUNS}
+                graded = {run: grade(package, run, Path(reports)) for run in RUNS}
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        write_results(out, results(found.shown, tests, settings, time.monotonic() - started))
+        write_results(out, results(found.shown, graded, settings, time.monotonic() - started))
         return 0
     except Exception:
         traceback.print_exc()
