@@ -10,6 +10,8 @@ import secrets
 import shutil
 import stat
 import subprocess
+import sys
+import sysconfig
 import tempfile
 import zipfile
 from pathlib import Path
@@ -29,11 +31,16 @@ TEST_FIELDS = {"score", "max_score", "status", "name", "name_format", "number", 
                "visibility", "extra_data"}
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 FAKE_UV = """#!/usr/bin/env bash
-# Stands in for uv: records how it was called; `uv sync` links this environment as .venv.
+# Stands in for uv: records how it was called; `uv sync` makes .venv, a virtual environment that imports this
+# one's packages (a real folder, as uv makes it, for the worker's view of the bundle to hold it).
+set -e
 echo "$*" >> "$FAKE_UV_LOG"
 case "$1" in
     --version) echo "uv 0.0.0 (stand-in)";;
-    sync) ln -sfn "$FAKE_VENV" .venv;;
+    sync)
+        "$FAKE_PYTHON" -m venv --without-pip .venv
+        site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+        echo "$FAKE_SITE_PACKAGES" > "$site/environment.pth";;
 esac
 """
 
@@ -66,8 +73,10 @@ def autograder(bundle):
     tools.mkdir()
     (tools / "uv").write_text(FAKE_UV)
     (tools / "uv").chmod(0o755)
+    base_python = getattr(sys, "_base_executable", sys.executable)
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}",
-           "FAKE_UV_LOG": str(root / "uv.log"), "FAKE_VENV": str(ROOT / ".venv")}
+           "FAKE_UV_LOG": str(root / "uv.log"), "FAKE_PYTHON": os.path.realpath(base_python),
+           "FAKE_SITE_PACKAGES": os.path.realpath(sysconfig.get_paths()["purelib"])}  # real paths: see the worker
     setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], cwd=root, env=env, capture_output=True,
                            text=True, timeout=600)
     assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-2000:]

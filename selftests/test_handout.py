@@ -44,6 +44,18 @@ def test_every_top_level_entry_is_decided_once():
     assert not set(make_handout.HANDOUT) & set(make_handout.LEFT_OUT)
 
 
+def test_without_git_the_files_are_listed_as_git_would_list_them(tmp_path, monkeypatch):
+    for path in ("grade.py", "grader/cli.py", "grader/__pycache__/cli.cpython-311.pyc", "runs/llama/run.json",
+                 ".venv/bin/python", "r.json", "notes.txt"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+    (tmp_path / ".gitignore").write_text((ROOT / ".gitignore").read_text())
+    monkeypatch.setattr(make_handout, "ROOT", tmp_path)
+    listed = make_handout.repository_files()
+    assert listed == [".gitignore", "grade.py", "grader/cli.py", "notes.txt"]
+    assert make_handout.undecided(listed) == ["notes.txt"]
+
+
 def test_the_handout_has_no_solutions_and_no_solution_line(handout):
     files = files_in(handout)
     assert not (handout / "solutions").exists()

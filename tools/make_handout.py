@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import os
 import re
 import shutil
 import subprocess
@@ -86,12 +87,14 @@ def repository_files() -> list[str]:
     ignored = [line.strip().strip("/") for line in (ROOT / ".gitignore").read_text().splitlines()
                if line.strip() and not line.startswith("#")]  # a copy without git: its simple patterns
     found = []
-    for path in ROOT.rglob("*"):
-        relative = path.relative_to(ROOT).as_posix()
-        if path.is_file() and not skipped(relative) and not any(fnmatch.fnmatch(part, pattern) for pattern in ignored
-                                                                 for part in relative.split("/")):
-            found.append(relative)
+    for folder, subfolders, names in os.walk(ROOT):  # never into a link, nor into what is skipped or ignored
+        subfolders[:] = [d for d in subfolders if not is_left(d, ignored)]
+        found += [(Path(folder) / n).relative_to(ROOT).as_posix() for n in names if not is_left(n, ignored)]
     return sorted(found)
+
+
+def is_left(name: str, ignored: list[str]) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in (*SKIPPED, *ignored))
 
 
 def skipped(relative: str) -> bool:
