@@ -216,6 +216,9 @@ def test_the_package_is_found_wherever_a_learner_puts_it(tmp_path):
     assert runner.find_package(repository).folder == repository / "assignment"
     nested = layout("project-main/assignment/__init__.py", "project-main/assignment/transformer.py")
     assert runner.find_package(nested).folder == nested / "project-main" / "assignment"
+    renamed = layout("my_model/__init__.py", "my_model/transformer.py")
+    scratch = Path(tempfile.mkdtemp(dir=tmp_path))
+    assert runner.prepare(runner.find_package(renamed), scratch) == scratch / "my_model"  # its own imports work
     package = layout("__init__.py", "building_blocks.py")
     assert runner.find_package(package).folder == package and not runner.find_package(package).loose
     loose = layout("building_blocks.py", "training.py")

@@ -49,6 +49,7 @@ class Found:
     folder: Path  # the package folder, or the folder holding loose module files
     loose: bool  # module files without an __init__.py: graded on top of the stubs
     shown: str  # how results.json names what was graded
+    top: bool = False  # the folder is the submission itself
 
 
 def folders(top: Path, depth: int = SEARCH_DEPTH):
@@ -73,11 +74,13 @@ def find_package(submission: Path) -> Found | None:
     candidates = [f for f in folders(submission) if any((f / m).is_file() for m in MODULES)]
     packages = [f for f in candidates if (f / "__init__.py").is_file()]
     for folder in sorted(packages, key=lambda f: (f.name != PACKAGE, len(f.parts))):
-        return Found(folder, False, f"the package at {where(folder)}" if folder == submission else where(folder))
+        top = folder == submission
+        return Found(folder, False, f"the package at {where(folder)}" if top else where(folder), top)
     for folder in candidates:
         files = [m for m in MODULES if (folder / m).is_file()]
         names = files[0] if len(files) == 1 else ", ".join(files[:-1]) + " and " + files[-1]
-        return Found(folder, True, f"{names} at {where(folder)} (the handout's stubs stand in for any file missing)")
+        return Found(folder, True, f"{names} at {where(folder)} (the handout's stubs stand in for any file missing)",
+                     folder == submission)
     return None
 
 
@@ -95,8 +98,11 @@ def copy_regular_files(source: Path, target: Path, recursive: bool = True) -> No
 
 
 def prepare(found: Found, scratch: Path) -> Path:
-    """A copy of the package to grade, readable by everyone (the worker runs as nobody) and writable by no one else."""
-    package = scratch / PACKAGE
+    """A copy of the package to grade, readable by everyone (the worker runs as nobody) and writable by no one else.
+
+    It keeps the package folder's name (the learner's own imports may use it), or else is named assignment."""
+    kept = not found.loose and not found.top and found.folder.name.isidentifier()
+    package = scratch / (found.folder.name if kept else PACKAGE)
     if found.loose:
         copy_regular_files(SOURCE / PACKAGE, package)
         copy_regular_files(found.folder, package, recursive=False)

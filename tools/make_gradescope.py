@@ -47,7 +47,7 @@ from students.
 - `setup.sh` installs uv, Python {python} and the locked environment (torch {torch}{torch_from});
   `run_autograder` grades each submission with grade.py, twice: on the public fixtures and on the
   hidden ones.
-- Cases on hidden inputs carry {share:g} of the points and are shown `{visibility}`; the public
+- Cases on hidden inputs carry {share:.0%} of the points and are shown `{visibility}`; the public
   cases are visible at once and carry the rest.
 - `grading.toml` turns `forbid_builtins` on.
 """

@@ -52,9 +52,6 @@ LEFT_OUT = {  # top-level entry -> why learners do not get it
              "torch_nn_lm.py is a whole model made of torch.nn modules",
     ".ci": "this repository's CI: the drift checks and the self-tests, which need solutions/",
 }
-WRITTEN = {  # files the handout has that this repository does not
-    "grading.toml": "how grade.py grades the handout: forbid_builtins = true",
-}
 # Sections of README.md (by their "## " heading) that learners do not get, with everything under them.
 INSTRUCTOR_SECTIONS = ("Checking against the reference", "For instructors", "How the grader is tested", "Speed")
 # Generic lines that the reference shares with the grader's own code: not a solution given away.
@@ -66,6 +63,7 @@ GRADING_TOML = """\
 # torch.optim.AdamW, ...) earns no points for it.
 forbid_builtins = true
 """
+WRITTEN = {"grading.toml": GRADING_TOML}  # files the handout has that this repository does not
 SKIPPED = ("__pycache__", "*.pyc", ".git", ".venv")  # never copied, wherever they are
 NOT_IN_THE_HANDOUT, END_NOT_IN_THE_HANDOUT = "<!-- not in the handout -->", "<!-- end not in the handout -->"
 HANDOUT_ONLY = "<!-- handout only"
@@ -122,7 +120,7 @@ def handout_files() -> dict[str, bytes]:
     files = {f: (ROOT / f).read_bytes() for f in copied}
     files.update(pristine_stubs())
     files["README.md"] = learner_readme((ROOT / "README.md").read_text()).encode()
-    files["grading.toml"] = GRADING_TOML.encode()
+    files.update({name: text.encode() for name, text in WRITTEN.items()})
     return dict(sorted(files.items()))
 
 
