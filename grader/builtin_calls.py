@@ -207,9 +207,10 @@ class KernelWatch(TorchDispatchMode):
 def definition(cls: type, root: str) -> str:
     """'building_blocks.py:40': where a class is defined."""
     try:
-        file, line = inspect.getsourcefile(cls) or "", inspect.getsourcelines(cls)[1]
+        file, (lines, line) = inspect.getsourcefile(cls) or "", inspect.getsourcelines(cls)
     except (OSError, TypeError):
         return ""
+    line += next((i for i, text in enumerate(lines) if text.lstrip().startswith("class ")), 0)  # past decorators
     return f"{os.path.relpath(file, root) if file.startswith(root) else os.path.basename(file)}:{line}"
 
 

@@ -31,6 +31,7 @@ LOCAL = "<the package's own>"  # what a relative import's names resolve to: neve
 class SourceFinding:
     use: BuiltinUse  # name: the top-level definition it is in ('' at module level); where: file:line
     parts: tuple[str, ...]  # the parts that forbid it there
+    ran: bool = False  # whether a case ran it (set once the cases are graded)
 
 
 def package_folder(resolved: str) -> Path | None:

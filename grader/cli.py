@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -107,9 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         from .builtin_source import package_folder, scan
         from .report import render_source
 
-        folder = package_folder(impl)
-        source = scan(folder) if folder else []
-        render_source(source, parts, Console(highlight=False))
+        folder, ran = package_folder(impl), {use.where for r in results for use in r.builtins}
+        source = [replace(f, ran=f.use.where in ran) for f in (scan(folder) if folder else [])]
+        render_source(source, Console(highlight=False))
     as_json = partial(as_json, source=source)
     for flag, path, report in (("--json", args.json, as_json), ("--gradescope", args.gradescope, as_gradescope)):
         if path:

@@ -115,10 +115,9 @@ def render(parts: list[PartScore], impl: str, console: Console) -> None:
         console.print("\nNothing is implemented yet. Start with Linear in assignment/, then `uv run pytest -k test_linear`.")
 
 
-def render_source(findings: list[SourceFinding], parts: list[PartScore], console: Console) -> None:
+def render_source(findings: list[SourceFinding], console: Console) -> None:
     """The forbidden built-ins written in the learner's source (grade.py --forbid-builtins), each marked with
     whether a case ran it (and failed) or not (a warning: no point is lost for code that never runs)."""
-    ran = {u.where for ps in parts for r in ps.results for u in r.builtins}
     if not findings:
         console.print("\n[bold]From scratch[/]: none of the built-ins this course forbids appears in your source.")
         return
@@ -126,15 +125,14 @@ def render_source(findings: list[SourceFinding], parts: list[PartScore], console
                   "(a case that runs one fails; one that never runs costs nothing, but remove it):")
     for f in findings:
         who = f"{f.use.name} {f.use.how}" if f.use.name else f.use.how
-        state = "[red]ran: its cases fail[/]" if f.use.where in ran else "[yellow]did not run in any case[/]"
+        state = "[red]ran: its cases fail[/]" if f.ran else "[yellow]did not run in any case[/]"
         console.print(f"  {escape(f.use.where)}: {escape(who)} {escape(short(f.use.builtin))} "
                       f"(not allowed in {escape(listed(f.parts))}) {state}", highlight=False)
 
 
-def source_json(findings: list[SourceFinding], parts: list[PartScore]) -> list[dict[str, Any]]:
-    ran = {u.where for ps in parts for r in ps.results for u in r.builtins}
+def source_json(findings: list[SourceFinding]) -> list[dict[str, Any]]:
     return [{"where": f.use.where, "in": f.use.name, "how": f.use.how, "builtin": f.use.builtin,
-             "parts": list(f.parts), "ran": f.use.where in ran} for f in findings]
+             "parts": list(f.parts), "ran": f.ran} for f in findings]
 
 
 def as_json(parts: list[PartScore], source: list[SourceFinding] | None = None) -> dict[str, Any]:
@@ -142,7 +140,7 @@ def as_json(parts: list[PartScore], source: list[SourceFinding] | None = None) -
     built-ins that failed it, and the report those found in the source."""
     report = _as_json(parts)
     if source is not None:
-        report["builtins_in_source"] = source_json(source, parts)
+        report["builtins_in_source"] = source_json(source)
         for part_json, ps in zip(report["parts"], parts):
             for case_json, r in zip(part_json["cases"], ps.results):
                 case_json["builtins"] = [{"in": u.name, "how": u.how, "builtin": u.builtin, "where": u.where}
