@@ -98,6 +98,7 @@ class Batch:
         self.jobs = args.jobs or cores()
         self.running: set[subprocess.Popen] = set()
         self.lock = threading.Lock()
+        self.stopping = False
 
     def fingerprint(self, sub: Submission) -> str:
         assert sub.package is not None
@@ -137,6 +138,8 @@ class Batch:
                                     cwd=REPO_ROOT, env=self.environment(), start_new_session=True)
             with self.lock:
                 self.running.add(proc)
+                if self.stopping:  # interrupted while this one was starting
+                    stop(proc)
             try:
                 proc.wait(timeout=SUBMISSION_LIMIT)
             except subprocess.TimeoutExpired:
@@ -158,6 +161,7 @@ class Batch:
 
     def stop_all(self) -> None:
         with self.lock:
+            self.stopping = True
             for proc in list(self.running):
                 stop(proc)
 
@@ -238,17 +242,20 @@ def grade_class(args: argparse.Namespace, forbid_builtins: bool) -> int:
           f"they were graded, {len(outcomes) - unchanged} with nothing to grade; {batch.jobs} at a time"
           + (", from scratch (torch's built-ins forbidden)" if forbid_builtins else ""), flush=True)
     start = time.monotonic()
+    pool = ThreadPoolExecutor(max_workers=batch.jobs)
     try:
-        with ThreadPoolExecutor(max_workers=batch.jobs) as pool:
-            futures = [pool.submit(batch.grade, sub) for sub in pending]
-            for done, future in enumerate(as_completed(futures), 1):
-                outcome = future.result()
-                outcomes[outcome.submission.name] = outcome
-                print(f"[{done}/{len(pending)}] {progress(outcome)}", flush=True)
+        futures = [pool.submit(batch.grade, sub) for sub in pending]
+        for done, future in enumerate(as_completed(futures), 1):
+            outcome = future.result()
+            outcomes[outcome.submission.name] = outcome
+            print(f"[{done}/{len(pending)}] {progress(outcome)}", flush=True)
     except KeyboardInterrupt:
+        pool.shutdown(wait=False, cancel_futures=True)
         batch.stop_all()
         print("grade.py: interrupted; what was graded is kept, and a re-run goes on from there.", file=sys.stderr)
         return 130
+    finally:
+        pool.shutdown(wait=False)
     elapsed = time.monotonic() - start
     write_all(args.csv, [outcomes[s.name] for s in submissions], forbid_builtins)
     if pending:
