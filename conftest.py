@@ -31,8 +31,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="CPU-time limit per case, as grade.py's --timeout (default: each case's own, 20 s for most)",
     )
-
-
     parser.addoption(
         "--forbid-builtins", dest="forbid_builtins", action="store_const", const=True, default=None,
         help="from scratch, as grade.py's --forbid-builtins: a case whose part's code uses a torch built-in that "

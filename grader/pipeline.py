@@ -20,9 +20,9 @@ from typing import Any, Iterator
 
 import torch
 
-from course.tracebacks import call_chain, located, one_line
-
 from course.from_scratch import explain, forbids
+from course.parts import PARTS_BY_NAME
+from course.tracebacks import call_chain, located, one_line
 
 from .builtin_calls import watching
 from .calls import raised_by, recording
@@ -118,7 +118,8 @@ def judge(case: Case, outputs: Outputs, expected: dict[str, Any]) -> tuple[str, 
 
 def judged(case: Case, execution: Execution, expected: dict[str, Any]) -> Result:
     """The Result of one Execution, without naming a mistake (tools/make_fixtures.py stores those)."""
-    uses = tuple(u for u in execution.builtins if forbids(case.part, u.builtin))
+    own = PARTS_BY_NAME[case.part].names  # a part answers for its own code only (builtin_calls.py)
+    uses = tuple(u for u in execution.builtins if u.name in own and forbids(case.part, u.builtin))
     if uses and execution.status in (None, "failed"):  # an error or a time-out says more; it is shown first
         return Result(case, "failed", explain(case.part, uses), called=execution.called, builtins=uses)
     if not execution.ran:
