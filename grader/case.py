@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal
 
+from course.from_scratch import BuiltinUse
+
 Status = Literal["passed", "failed", "not_implemented", "error", "timeout"]
 
 # Everything a case's `run` returns: tensors, or plain JSON-able values (names, shapes, flags).
@@ -60,6 +62,7 @@ class Execution:
     raised_in: str | None = None  # the public name whose code raised, if it did
     modified_inputs: tuple[str, ...] = ()  # inputs the learner's code changed in place
     called: tuple[str, ...] = ()  # the public names whose code ran (grader/calls.py)
+    builtins: tuple[BuiltinUse, ...] = ()  # forbidden built-ins the part's code used, when watched (builtin_calls.py)
 
     @property
     def ran(self) -> bool:
@@ -79,3 +82,4 @@ class Result:
     raised_in: str | None = None  # the public name whose code raised, if it did
     called: tuple[str, ...] = ()  # the public names whose code ran: what may block this case
     hints: tuple[str, ...] = ()  # ids of the known mistakes (grader/mistakes) the failing output matches
+    builtins: tuple[BuiltinUse, ...] = ()  # the forbidden built-ins that failed it ("from scratch" policy)

@@ -26,10 +26,12 @@ def run_cases(
     worker: Worker | None = None,
     on_result: Callable[[Result], None] | None = None,
     timeout: float | None = None,
+    forbid_builtins: bool = False,
 ) -> list[Result]:
     """Grade `cases` against the package `impl` (as resolved by course.packages.resolve).
 
-    `timeout`, if given, replaces every case's own time limit.
+    `timeout`, if given, replaces every case's own time limit. With `forbid_builtins`, the worker watches
+    for the built-ins the "from scratch" policy forbids (grader/builtin_calls.py).
     """
     from safetensors.torch import save as save_tensors
 
@@ -62,7 +64,8 @@ def run_cases(
 
         limit = timeout or case.timeout
         try:
-            header, payload = worker.request({"case": case.id}, save_tensors(inputs) if inputs else b"", limit)
+            request = {"case": case.id, **({"forbid_builtins": True} if forbid_builtins else {})}
+            header, payload = worker.request(request, save_tensors(inputs) if inputs else b"", limit)
         except WorkerTimeout:
             worker.kill()
             worker = None

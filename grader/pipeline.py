@@ -20,8 +20,11 @@ from typing import Any, Iterator
 
 import torch
 
+from course.from_scratch import explain, forbids
+from course.parts import PARTS_BY_NAME
 from course.tracebacks import call_chain, located, one_line
 
+from .builtin_calls import watching
 from .calls import raised_by, recording
 from .case import Case, CaseFailed, Execution, Outputs, Result
 from .checks import Expected, describe
@@ -56,13 +59,16 @@ def cpu_budget(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGPROF, previous)
 
 
-def execute(case: Case, impl: ModuleType, inputs: dict[str, Any], budget: float | None = None) -> Execution:
+def execute(case: Case, impl: ModuleType, inputs: dict[str, Any], budget: float | None = None,
+            forbid_builtins: bool = False) -> Execution:
     """Call `case.run` on the learner's package within `budget` seconds of CPU time (the case's own limit when
-    None); whatever happens becomes an Execution."""
+    None); whatever happens becomes an Execution. With `forbid_builtins`, it also lists the built-ins that the
+    "from scratch" policy forbids and the part's own code used (grader/builtin_calls.py)."""
     budget = budget or case.timeout
     before = {k: v.clone() for k, v in inputs.items() if isinstance(v, torch.Tensor)}
     torch.manual_seed(case.seed)
-    with recording(impl) as called:
+    stopped = None
+    with recording(impl) as called, watching(impl, case.part, forbid_builtins) as builtins:
         try:
             with cpu_budget(budget):
                 outputs = case.run(impl, **inputs)
@@ -70,9 +76,12 @@ def execute(case: Case, impl: ModuleType, inputs: dict[str, Any], budget: float 
             stopped = stopped_by(exc, impl, budget)
             if stopped is None:
                 raise
-            return replace(stopped, raised_in=raised_by(exc, impl), called=tuple(sorted(called)))
+            stopped = replace(stopped, raised_in=raised_by(exc, impl), called=tuple(sorted(called)))
+    if stopped is not None:
+        return replace(stopped, builtins=tuple(builtins))
     modified = tuple(k for k, v in before.items() if not torch.equal(v, inputs[k]))
-    return Execution(None, outputs=outputs, modified_inputs=modified, called=tuple(sorted(called)))
+    return Execution(None, outputs=outputs, modified_inputs=modified, called=tuple(sorted(called)),
+                     builtins=tuple(builtins))
 
 
 def stopped_by(exc: BaseException, impl: ModuleType, budget: float) -> Execution | None:
@@ -109,6 +118,10 @@ def judge(case: Case, outputs: Outputs, expected: dict[str, Any]) -> tuple[str, 
 
 def judged(case: Case, execution: Execution, expected: dict[str, Any]) -> Result:
     """The Result of one Execution, without naming a mistake (tools/make_fixtures.py stores those)."""
+    own = PARTS_BY_NAME[case.part].names  # a part answers for its own code only (builtin_calls.py)
+    uses = tuple(u for u in execution.builtins if u.name in own and forbids(case.part, u.builtin))
+    if uses and execution.status in (None, "failed"):  # an error or a time-out says more; it is shown first
+        return Result(case, "failed", explain(case.part, uses), called=execution.called, builtins=uses)
     if not execution.ran:
         return Result(case, execution.status, execution.message, raised_in=execution.raised_in, called=execution.called)
     if execution.modified_inputs:

@@ -9,8 +9,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from course.from_scratch import short
 from course.parts import PARTS
 
+from .builtin_source import SourceFinding
 from .case import Result
 from .mistakes import MISTAKES_BY_ID, lead
 from .scoring import PartScore
@@ -60,6 +62,8 @@ def part_status(ps: PartScore) -> tuple[str, str]:
 
 def case_status(result: Result) -> tuple[str, str]:
     label = LABEL[result.status]
+    if result.builtins:
+        return f"{label}: uses " + listed(sorted({short(u.builtin) for u in result.builtins})), STYLE[result.status]
     if result.blocked_by:
         return f"{label}, blocked by " + ", ".join(result.blocked_by), "yellow"
     if result.hints:
@@ -111,7 +115,40 @@ def render(parts: list[PartScore], impl: str, console: Console) -> None:
         console.print("\nNothing is implemented yet. Start with Linear in assignment/, then `uv run pytest -k test_linear`.")
 
 
-def as_json(parts: list[PartScore]) -> dict[str, Any]:
+def render_source(findings: list[SourceFinding], console: Console) -> None:
+    """The forbidden built-ins written in the learner's source (grade.py --forbid-builtins), each marked with
+    whether a case ran it (and failed) or not (a warning: no point is lost for code that never runs)."""
+    if not findings:
+        console.print("\n[bold]From scratch[/]: none of the built-ins this course forbids appears in your source.")
+        return
+    console.print("\n[bold]From scratch[/]: torch's built-ins this course forbids, found in your source "
+                  "(a case that runs one fails; one that never runs costs nothing, but remove it):")
+    for f in findings:
+        who = f"{f.use.name} {f.use.how}" if f.use.name else f.use.how
+        state = "[red]ran: its cases fail[/]" if f.ran else "[yellow]did not run in any case[/]"
+        console.print(f"  {escape(f.use.where)}: {escape(who)} {escape(short(f.use.builtin))} "
+                      f"(not allowed in {escape(listed(f.parts))}) {state}", highlight=False)
+
+
+def source_json(findings: list[SourceFinding]) -> list[dict[str, Any]]:
+    return [{"where": f.use.where, "in": f.use.name, "how": f.use.how, "builtin": f.use.builtin,
+             "parts": list(f.parts), "ran": f.ran} for f in findings]
+
+
+def as_json(parts: list[PartScore], source: list[SourceFinding] | None = None) -> dict[str, Any]:
+    """The JSON report; with `source` (the "from scratch" policy is on), each case also lists the forbidden
+    built-ins that failed it, and the report those found in the source."""
+    report = _as_json(parts)
+    if source is not None:
+        report["builtins_in_source"] = source_json(source)
+        for part_json, ps in zip(report["parts"], parts):
+            for case_json, r in zip(part_json["cases"], ps.results):
+                case_json["builtins"] = [{"in": u.name, "how": u.how, "builtin": u.builtin, "where": u.where}
+                                         for u in r.builtins]
+    return report
+
+
+def _as_json(parts: list[PartScore]) -> dict[str, Any]:
     score, max_score = totals(parts)
     return {
         "score": score,

@@ -39,7 +39,7 @@ def blame(result: Result, passes: Callable[[str], bool | None]) -> None:
     The case's status is never changed.
     """
     part = PARTS_BY_NAME[result.case.part]
-    if result.status == "passed" or result.whole_package:
+    if result.status == "passed" or result.whole_package or result.builtins:  # a forbidden built-in is its own cause
         return
     failing = [PARTS_BY_NAME[req] for req in part.requires if passes(req) is False]
     used = set(result.called) | {result.raised_in}

@@ -16,6 +16,7 @@ import torch
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
+from course.from_scratch import HOW, BuiltinUse
 from course.tracebacks import one_line
 
 from .case import Execution, Status
@@ -95,6 +96,8 @@ def encode_execution(execution: Execution) -> tuple[dict[str, Any], bytes]:
         "modified_inputs": list(execution.modified_inputs),
         "called": list(execution.called),
     }
+    if execution.builtins:  # only when the "from scratch" policy is on, so the header is unchanged otherwise
+        header["builtins"] = [[u.name, u.builtin, u.where, u.how] for u in execution.builtins]
     if not execution.ran:
         return header, b""
     try:
@@ -115,11 +118,27 @@ def decode_execution(header: dict[str, Any], payload: bytes) -> Execution:
     for names in (modified, called):
         if not (isinstance(names, list) and all(isinstance(m, str) for m in names)):
             raise GarbledReply("modified_inputs or called is not a list of names")
+    builtins = _builtin_uses(header.get("builtins", []))
     try:
         outputs = decode(header, payload) if status is None else {}
     except Exception as exc:  # a safetensors blob or a header that does not parse
         raise GarbledReply(f"unreadable outputs ({type(exc).__name__})") from None
-    return Execution(status, message, outputs, raised_in, tuple(modified), tuple(called))
+    return Execution(status, message, outputs, raised_in, tuple(modified), tuple(called), builtins)
+
+
+def _builtin_uses(entries: Any) -> tuple[BuiltinUse, ...]:
+    """The forbidden built-ins a reply lists: at most 32, each four short strings with a known `how`."""
+    if not isinstance(entries, list) or len(entries) > 32:
+        raise GarbledReply("builtins is not a short list")
+    uses = []
+    for entry in entries:
+        short_strings = isinstance(entry, list) and all(isinstance(x, str) and len(x) < 300 for x in entry)
+        if not (short_strings and len(entry) == 4):
+            raise GarbledReply("a builtins entry is not four short strings")
+        if entry[3] not in HOW:
+            raise GarbledReply("a builtins entry says an unknown way of use")
+        uses.append(BuiltinUse(*entry))
+    return tuple(uses)
 
 
 def as_plain(execution: Execution) -> Execution:

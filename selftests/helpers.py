@@ -27,9 +27,10 @@ def patched(name: str, replaces: dict[str, object]) -> ModuleType:
     return module
 
 
-def grade_in_process(impl: ModuleType, parts: list[str] | None = None) -> dict[str, PartScore]:
+def grade_in_process(impl: ModuleType, parts: list[str] | None = None,
+                     forbid_builtins: bool = False) -> dict[str, PartScore]:
     cases = [c for c in CASES if parts is None or c.part in parts]
-    return {ps.part.name: ps for ps in tally(run_cases(cases, impl))}
+    return {ps.part.name: ps for ps in tally(run_cases(cases, impl, forbid_builtins=forbid_builtins))}
 
 
 def parts_using(names) -> list[str]:

@@ -37,7 +37,8 @@ def main(argv: list[str]) -> None:
     while (message := read_message(requests)) is not None:
         header, payload = message
         case = CASES_BY_ID[header["case"]]
-        execution = execute(case, impl, load_tensors(payload) if payload else {})
+        execution = execute(case, impl, load_tensors(payload) if payload else {},
+                            forbid_builtins=header.get("forbid_builtins") is True)
         write_message(replies, *encode_execution(execution))
 
 
