@@ -15,7 +15,7 @@ from .fixtures import FixtureError, expected_for, inputs_for
 from .pipeline import verdict
 from .values import GarbledReply, decode_execution
 from .worker.process import Worker, WorkerDied, WorkerTimeout
-from .worker.wire import MAX_MESSAGE_BYTES, ProtocolError
+from .worker.wire import ProtocolError
 
 STARTUP_TIMEOUT = 120.0  # entering the sandbox and importing torch, on a slow machine
 IMPORT_TIMEOUT = 20.0  # importing the learner's package (--timeout, when given, replaces it)
@@ -77,12 +77,7 @@ def run_cases(
             worker.stop()
             record(Result(case, "error", note))
             continue
-        except ProtocolError as exc:
-            worker.stop()
-            too_large = f"your outputs are larger than the {MAX_MESSAGE_BYTES >> 20} MB a case may send back"
-            record(Result(case, "error", too_large if str(exc) == "reply too large" else GARBLED))
-            continue
-        except ValueError:
+        except (ProtocolError, ValueError):  # a reply the worker did not write (it sends large outputs as an error)
             worker.stop()
             record(Result(case, "error", GARBLED))
             continue
@@ -91,7 +86,8 @@ def run_cases(
             worker.stop()
         try:
             execution = decode_execution(header, payload)
-        except GarbledReply:
+        except GarbledReply:  # and whatever else is in the pipe is not to be trusted either
+            worker.stop()
             record(Result(case, "error", GARBLED))
             continue
         record(verdict(case, execution, expected))

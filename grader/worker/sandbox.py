@@ -15,7 +15,7 @@ It takes the strongest of three modes the machine allows:
 - plain (neither): a scrubbed environment, a fresh temporary working folder, the resource limits and a
   process session of its own; the worker can still read and write what the user can.
 
-`python -m grader.worker.sandbox` starts a worker and prints what it got on this machine.
+`python -m grader.worker.sandbox` starts a worker and prints what it got on this machine (--json: as JSON).
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ def plan(impl: str, reports: list[Path], limits: Limits, home: str, mode: str | 
     expose = [str(REPO_ROOT / name) for name in IN_SIGHT] + package_folders(impl) + python_paths(repo) + [home]
     hide = [repo, fixtures_folder(), *(str(Path(r).resolve().parent) for r in reports), *git_folders(REPO_ROOT)]
     hide += [*ALWAYS_HIDDEN, str(Path.home().resolve())]
+    hide += [str(Path(p).resolve()) for p in os.environ.get("GRADER_HIDE", "").split(os.pathsep) if p]  # more, if asked
     if mode == "root":  # folders nobody cannot pass through, on the way to what it needs (e.g. /root)
         hide += [a for p in expose if p != home for a in [closed_ancestor(p, uid, gid)] if a]
     hide = [h for h in dict.fromkeys(hide) if h not in NEVER_HIDDEN]
@@ -405,10 +406,13 @@ def describe(got: dict) -> str:
 
 
 if __name__ == "__main__":
+    import json
+
     from .process import Worker
 
     worker = Worker("", Limits())
     try:
-        print(describe(worker.sandbox(timeout=120)))
+        got = worker.sandbox(timeout=120)
+        print(json.dumps(got) if "--json" in sys.argv else describe(got))
     finally:
-        worker.kill()
+        worker.stop()

@@ -1,0 +1,30 @@
+"""A package that prints, exits and loops: softmax calls os._exit(0), silu never returns, cross_entropy calls
+sys.exit(3). Each costs only its own cases; rmsnorm and embedding keep their points.
+"""
+
+import os
+import sys
+
+from .honest import *  # noqa: F401,F403  the reference, copied in by the self-test: the honest parts
+
+ATTACKS = ("softmax", "silu", "cross_entropy")
+TIMEOUT = 5  # seconds per case: it never returns
+HONEST = ("rmsnorm", "embedding")
+SAYS = {"softmax": "exited with code 0", "silu": "did not finish within", "cross_entropy": "sys.exit(3)"}
+ALSO_IN = ("plain",)
+
+print("hello from the learner's package")
+
+
+def softmax(x, dim):
+    print("about to leave")
+    os._exit(0)
+
+
+def silu(x):
+    while True:
+        pass
+
+
+def cross_entropy(logits, targets):
+    sys.exit(3)

@@ -1,0 +1,25 @@
+"""silu ignores SIGTERM, SIGINT and SIGHUP, starts a child in a session of its own that ignores them too,
+and loops forever: it times out, and the worker and the child are killed all the same.
+"""
+
+import signal
+import subprocess
+import sys
+
+from .honest import *  # noqa: F401,F403  the reference, copied in by the self-test: the honest parts
+
+ATTACKS = ("silu",)
+TIMEOUT = 5  # seconds per case: it never returns
+HONEST = ("softmax",)
+SAYS = {"silu": "did not finish within"}
+ALSO_IN = ("plain",)
+
+STUBBORN = "import signal, time\nfor s in (1, 2, 15): signal.signal(s, signal.SIG_IGN)\ntime.sleep(300)"
+
+
+def silu(x):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+    subprocess.Popen([sys.executable, "-c", STUBBORN], start_new_session=True)
+    while True:
+        pass

@@ -1,0 +1,20 @@
+"""silu writes to stdout and stderr without end, a megabyte at a time (gigabytes within the time limit): it
+times out, and what it wrote must fill neither the disk nor grade.py's memory nor grade.py's output.
+"""
+
+import os
+
+from .honest import *  # noqa: F401,F403  the reference, copied in by the self-test: the honest parts
+
+ATTACKS = ("silu",)
+TIMEOUT = 5  # seconds per case: it never returns
+HONEST = ("softmax",)
+SAYS = {"silu": "did not finish within"}
+ALSO_IN = ("plain",)
+
+
+def silu(x):
+    line = b"x" * (1 << 20) + b"\n"
+    while True:
+        os.write(1, line)
+        os.write(2, line)
