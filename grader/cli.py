@@ -176,6 +176,9 @@ def grade(args: argparse.Namespace, impl: str, worker: Worker, shown: list[str],
         results = run_cases(cases, impl, worker, on_result, args.timeout)
 
     left = reaper.end_descendants()  # run_cases stopped its last worker; this is the check that nothing is left
+    cannot = {r.message for r in results if r.message.startswith("grade.py cannot grade here")}
+    for message in cannot:
+        print(message, file=sys.stderr)
     if left:
         print(f"grade.py: {len(left)} processes your code started could not be ended: {sorted(left)}", file=sys.stderr)
     if worker.got and (chosen_mode() == "root" or "gradescope" in reports):

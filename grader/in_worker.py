@@ -14,7 +14,7 @@ from .case import Case, Result
 from .fixtures import FixtureError, expected_for, inputs_for
 from .pipeline import verdict
 from .values import GarbledReply, decode_execution
-from .worker.process import Worker, WorkerDied, WorkerTimeout
+from .worker.process import SandboxFailed, Worker, WorkerDied, WorkerTimeout
 from .worker.wire import ProtocolError
 
 STARTUP_TIMEOUT = 120.0  # entering the sandbox and importing torch, on a slow machine
@@ -106,6 +106,8 @@ def _start(worker: Worker, import_timeout: float) -> tuple[str, str] | None:
         return "error", worker.death_note().replace("running your code", "starting to run your code")
     except (ProtocolError, ValueError):
         return "error", "the process to run your code sent back a garbled reply while starting"
+    except SandboxFailed as exc:
+        return "error", f"grade.py cannot grade here: {exc}"
     try:
         header = worker.import_package(import_timeout)
     except WorkerTimeout:

@@ -22,8 +22,11 @@ def main(argv: list[str]) -> None:
     impl_spec, req_fd, resp_fd = argv[0], int(argv[1]), int(argv[2])
     policy = Policy(**json.loads(argv[3]))
     got = enter(policy, (req_fd, resp_fd))  # before anything else is imported
-    limits = Limits(**got["limits"])
     requests, replies = os.fdopen(req_fd, "rb"), os.fdopen(resp_fd, "wb")
+    if "fatal" in got:  # it cannot run the learner's code safely here: say why, and nothing more
+        write_message(replies, {"loaded": False, "message": got["fatal"], "sandbox": got})
+        return
+    limits = Limits(**got["limits"])
 
     from safetensors.torch import load as load_tensors
 

@@ -41,6 +41,10 @@ class WorkerDied(Exception):
     """The worker's end of a pipe closed: it exited or was killed."""
 
 
+class SandboxFailed(Exception):
+    """The worker cannot run the learner's code safely on this machine; the message says why."""
+
+
 def worker_environment(home: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in ENVIRONMENT or k.startswith("LC_")}
     env.update({
@@ -157,8 +161,10 @@ class Worker:
         """Wait until the worker is in its sandbox with torch imported; what the sandbox got."""
         if self.got is None:
             header, _ = self.receive(timeout)
-            if header.get("loaded") is not True or not isinstance(header.get("sandbox"), dict):
+            if not isinstance(header.get("sandbox"), dict):
                 raise ProtocolError("garbled reply")
+            if header.get("loaded") is not True:
+                raise SandboxFailed(str(header.get("message")))
             self.got = header["sandbox"]
         return self.got
 

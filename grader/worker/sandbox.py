@@ -179,11 +179,11 @@ def enter(policy: Policy, pipes: tuple[int, ...]) -> dict:
         limits = Limits(**{**policy.limits, "processes_before": tasks_of(os.getuid())})
         return _settle(policy, limits, got, root=False)
     before = tasks_of(policy.uid) if policy.mode == "root" else 0
-    entered = _unshare(policy.mode == "user")
+    entered = _unshare(policy.mode == "user", policy.home)
     got["namespaces"] = sorted(entered)
     if policy.mode == "user" and "user" not in entered:
         got["mode"] = "plain"
-        got["notes"].append("user namespaces are not allowed here")
+        got["notes"].append("user namespaces cannot be used here")
         limits = Limits(**{**policy.limits, "processes_before": tasks_of(os.getuid())})
         return _settle(policy, limits, got, root=False)
     limits = Limits(**{**policy.limits, "processes_before": before})
@@ -193,7 +193,14 @@ def enter(policy: Policy, pipes: tuple[int, ...]) -> dict:
             got["view"] = True
         except OSError as exc:
             got["notes"].append(f"could not hide the repository and the fixtures ({exc.strerror or exc})")
-    if not got["view"] and policy.mode == "root":
+    if not got["view"] and policy.mode == "root":  # nobody must reach everything by itself, then
+        closed = [(p, a) for p in policy.expose if p != policy.home for a in [closed_ancestor(p, policy.uid, policy.gid)] if a]
+        if closed:
+            path, folder = closed[0]
+            got["fatal"] = (f"the process to run your code runs as {SANDBOX_USER}, who cannot reach {path} ({folder} is "
+                            f"closed to other users); make the folders on the way readable by all users, or let grade.py "
+                            f"use mount namespaces (CAP_SYS_ADMIN)")
+            return got
         os.chown(policy.home, policy.uid, policy.gid)
     if "pid" in entered:
         got["proc"] = _split_off_init(pipes)
@@ -224,31 +231,46 @@ def tasks_of(uid: int) -> int:
     return tasks
 
 
-def _unshare(user: bool) -> set[str]:
-    """Enter new namespaces: all at once where allowed, else each one that is."""
+NAMESPACES = {"user": linux.CLONE_NEWUSER, "mount": linux.CLONE_NEWNS, "network": linux.CLONE_NEWNET,
+              "pid": linux.CLONE_NEWPID, "ipc": linux.CLONE_NEWIPC}
+
+
+def _unshare(user: bool, home: str) -> set[str]:
+    """Enter the namespaces that work here: all at once where a trial in a child shows they do; as root,
+    else each that does; without root, all or none (a user namespace half set up is worse than none)."""
+    names = ["user", "mount", "network", "pid", "ipc"] if user else ["mount", "network", "pid", "ipc"]
+    if not _works(names, home):
+        names = [] if user else [name for name in names if _works([name], home)]
+    if names:
+        _enter(names)
+    return set(names)
+
+
+def _works(names: list[str], home: str) -> bool:
+    """Whether entering these namespaces (and, with a mount namespace, mounting a tmpfs) works: tried in a
+    child, since some of it cannot be undone (e.g. AppArmor lets a user namespace be made, then denies
+    everything in it)."""
+    child = os.fork()
+    if child == 0:
+        try:
+            _enter(names)
+            if "mount" in names:
+                linux.mount("none", "/", None, linux.MS_REC | linux.MS_PRIVATE)
+                linux.mount("tmpfs", home, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, "size=1m")
+            os._exit(0)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(child, 0)
+    return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+def _enter(names: list[str]) -> None:
     uid, gid = os.getuid(), os.getgid()
-    wanted = [("mount", linux.CLONE_NEWNS), ("network", linux.CLONE_NEWNET),
-              ("pid", linux.CLONE_NEWPID), ("ipc", linux.CLONE_NEWIPC)]
-    if user:
-        wanted.insert(0, ("user", linux.CLONE_NEWUSER))
-    entered: set[str] = set()
-    try:
-        linux.unshare(sum(flag for _, flag in wanted))
-        entered = {name for name, _ in wanted}
-    except OSError:
-        for name, flag in wanted:
-            if user and name != "user" and "user" not in entered:
-                break
-            try:
-                linux.unshare(flag)
-                entered.add(name)
-            except OSError:
-                pass
-    if "user" in entered:  # the same uid and gid inside as outside
+    linux.unshare(sum(NAMESPACES[name] for name in names))
+    if "user" in names:  # the same uid and gid inside as outside
         for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
             with open(f"/proc/self/{name}", "w") as f:
                 f.write(text)
-    return entered
 
 
 def _build_view(policy: Policy) -> None:
@@ -410,9 +432,13 @@ if __name__ == "__main__":
 
     from .process import Worker
 
+    from .process import SandboxFailed
+
     worker = Worker("", Limits())
     try:
         got = worker.sandbox(timeout=120)
         print(json.dumps(got) if "--json" in sys.argv else describe(got))
+    except SandboxFailed as exc:
+        sys.exit(f"grade.py cannot grade here: {exc}")
     finally:
         worker.stop()
