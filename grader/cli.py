@@ -37,7 +37,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "so a crash, an exit, an endless loop or an attack on the grader costs only the case it happens in.",
     )
     parser.add_argument("--impl", default="assignment", help="package to grade: assignment (default), solutions, a package name or a path to a package folder")
-    parser.add_argument("--part", action="append", choices=[p.name for p in PARTS], metavar="NAME", help="grade only this part (repeat for several): " + ", ".join(p.name for p in PARTS))
+    parser.add_argument("--part", action="append", choices=[p.name for p in PARTS], metavar="NAME",
+                        help="grade only this part (repeat for several): " + ", ".join(p.name for p in PARTS))
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
     parser.add_argument("--gradescope", metavar="PATH", type=Path, help="also write Gradescope's results.json to PATH")
     parser.add_argument("--timeout", metavar="SECONDS", type=positive, help="time limit per case (default: each case's own, 20 s for most)")
@@ -101,12 +102,15 @@ def main(argv: list[str] | None = None) -> int:
         if not path.parent.resolve().is_dir():
             print(f"grade.py: --{flag} {path}: the folder {path.parent} does not exist.", file=sys.stderr)
             return 2
-    # Which parts to show, and which to grade: a part's prerequisites too (not shown), to tell when they are what blocks it.
+    # Which parts to show, and which to grade: their prerequisites too (not shown), to tell when those block them.
     shown = args.part or [p.name for p in PARTS]
     graded = with_prerequisites(shown)
 
     reaper.become_subreaper()  # whatever the learner's code starts stays below grade.py, to be ended
-    linux.prctl(linux.PR_SET_DUMPABLE, 0)  # and cannot read grade.py's memory (the expected outputs)
+    try:
+        linux.prctl(linux.PR_SET_DUMPABLE, 0)  # and cannot read grade.py's memory (the expected outputs)
+    except OSError:
+        pass  # not Linux
     placeholders = first_placeholders(shown)
     for flag, path in reports.items():
         try:
@@ -124,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         reaper.end_descendants()
 
 
-def grade(args: argparse.Namespace, impl: str, worker: Worker, shown: list[str], graded: list[str], reports: dict[str, Path]) -> int:
+def grade(args: argparse.Namespace, impl: str, worker: Worker, shown: list[str], graded: list[str],
+          reports: dict[str, Path]) -> int:
     from rich.console import Console
 
     from .case import Result

@@ -97,7 +97,7 @@ def run_cases(
 
 
 def _start(worker: Worker, import_timeout: float) -> tuple[str, str] | None:
-    """Wait for the worker to enter its sandbox, then to import the implementation; (status, message) if it could not."""
+    """Wait for the worker to enter its sandbox, then to import the implementation; (status, message) if not."""
     try:
         worker.sandbox(STARTUP_TIMEOUT)
     except WorkerTimeout:

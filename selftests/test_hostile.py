@@ -111,7 +111,8 @@ def python_for_nobody(stage: Path) -> list[str] | None:
     if not all(shutil.which(tool) for tool in ("setpriv", "unshare", "mount")):
         return None
     drop = ["setpriv", f"--reuid={NOBODY_UID}", f"--regid={NOBODY_GID}", "--clear-groups", "--"]
-    needed = {str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)), ROOT)}
+    interpreter = os.path.dirname(os.path.realpath(sys.executable))
+    needed = {str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, interpreter, ROOT)}
     needed = {p for p in needed if not any(p.startswith(q + "/") for q in needed)}
     closed = {a for p in needed for a in [closed_ancestor(p, NOBODY_UID, NOBODY_GID)] if a}
     if not closed:
@@ -173,10 +174,10 @@ def world(tmp_path_factory, request):
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-        modes = sorted({mode for mode, _ in GRADED})
+        runs = ", ".join(f"{m} {sum(g[0] == m for g in GRADED)}" for m in sorted({mode for mode, _ in GRADED}))
         if reporter:
             reporter.write_line(f"\nhostile packages: {len({name for _, name in GRADED})} of {len(PACKAGES)} graded "
-                                f"({len(GRADED)} runs: " + ", ".join(f"{m} {sum(g[0] == m for g in GRADED)}" for m in modes) + ")")
+                                f"({len(GRADED)} runs: {runs})")
 
 
 # -- one run ----------------------------------------------------------------------------------------
@@ -334,7 +335,8 @@ def test_the_sandbox_probe_says_what_the_worker_got(world, capsys):
     assert got["mode"] in ("root", "user", "plain") and got["limits"]["memory_gb"] == 4
     if os.geteuid() == 0:
         assert got["mode"] == "root" and got["user"] == pwd.getpwuid(NOBODY_UID).pw_name
-    proc = subprocess.run([sys.executable, "-m", "grader.worker.sandbox"], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "grader.worker.sandbox"], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
     assert proc.returncode == 0 and proc.stdout.startswith(f"mode {got['mode']}; runs as {got['user']}"), proc.stdout
     with capsys.disabled():
         print(f"\nthe worker's sandbox here: {proc.stdout.strip()}")

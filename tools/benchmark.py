@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("sections", nargs="*", metavar="SECTION", help=f"which figures: {', '.join(SECTIONS)} (default: all)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per timing, median reported (default 3)")
-    parser.add_argument("--against", metavar="REV", help="startup: time grade.py here against grade.py at git revision REV")
+    parser.add_argument("--against", metavar="REV", help="startup: grade.py here against grade.py at git revision REV")
     args = parser.parse_args(argv)
     unknown = [s for s in args.sections if s not in SECTIONS]
     if unknown:

@@ -12,6 +12,7 @@ import os
 import re
 import resource
 import signal
+import sys
 from dataclasses import asdict, dataclass
 
 DEFAULT_MEMORY_GB = 4.0
@@ -29,7 +30,7 @@ class Limits:
     open_files: int = 256  # file descriptors open at once (RLIMIT_NOFILE)
     processes: int = 256  # processes and threads the sandbox may add to those its user already runs
     file_size_mb: int = 64  # the largest file the learner's code may write (RLIMIT_FSIZE)
-    processes_before: int = 0  # what its user already runs (grade.py counts them; RLIMIT_NPROC counts per user)
+    processes_before: int | None = 0  # what its user already runs (RLIMIT_NPROC counts per user); None: unknown
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -43,10 +44,12 @@ def apply(limits: Limits) -> None:
         (resource.RLIMIT_AS, data + ADDRESS_SPACE_SLACK_GB * GB),
         (resource.RLIMIT_NOFILE, limits.open_files),
         (resource.RLIMIT_FSIZE, limits.file_size_mb * MB),
-        (resource.RLIMIT_NPROC, limits.processes_before + limits.processes),
         (resource.RLIMIT_CORE, 0),  # a crash leaves no core file (and waits for no crash reporter)
     ):
         _lower(which, value, value)
+    if limits.processes_before is not None:  # unknown without /proc: a limit could stop the worker itself
+        most = limits.processes_before + limits.processes
+        _lower(resource.RLIMIT_NPROC, most, most)
     _lower(resource.RLIMIT_CPU, limits.cpu_seconds, limits.cpu_seconds + 5)  # SIGXCPU first, SIGKILL 5 s later
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the file-size limit fails with EFBIG instead
 
@@ -54,14 +57,19 @@ def apply(limits: Limits) -> None:
 def _lower(which: int, soft: int, hard: int) -> None:
     old_soft, old_hard = resource.getrlimit(which)
     hard = hard if old_hard == resource.RLIM_INFINITY else min(hard, old_hard)
-    resource.setrlimit(which, (min(soft, hard), hard))
+    try:
+        resource.setrlimit(which, (min(soft, hard), hard))
+    except (ValueError, OSError):  # a limit this system does not enforce (e.g. RLIMIT_DATA on macOS)
+        if sys.platform.startswith("linux"):
+            raise
 
 
 def _gb(limits: Limits) -> str:
     return f"{limits.memory_gb:g} GB"
 
 
-MEMORY = re.compile(r"MemoryError|can't allocate memory|not enough memory|Cannot allocate memory|\[Errno 12\]|bad_alloc")
+MEMORY = re.compile(r"MemoryError|can't allocate memory|not enough memory|Cannot allocate memory|\[Errno 12\]"
+                    r"|bad_alloc")
 FILES = re.compile(r"\[Errno 24\]|Too many open files")
 FILE_SIZE = re.compile(r"\[Errno 27\]|File too large")
 PROCESSES = re.compile(r"\[Errno 11\] Resource temporarily unavailable|can't start new thread")
@@ -87,10 +95,10 @@ def exceeded(message: str, limits: Limits, own_pid_namespace: bool = False) -> s
     return f"your code {what}" + (where.group(1) if where else "")
 
 
-def _near_process_limit(limits: Limits, before: int) -> bool:
+def _near_process_limit(limits: Limits, before: int | None) -> bool:
     """Whether the sandbox's processes and threads are close to the limit (fork fails with EAGAIN then)."""
     uid, tasks = os.getuid(), 0
-    for pid in os.listdir("/proc"):
+    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
         try:
             with open(f"/proc/{pid}/status") as f:
                 status = f.read()
@@ -99,7 +107,7 @@ def _near_process_limit(limits: Limits, before: int) -> bool:
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         if fields.get("Uid", "").split()[:1] == [str(uid)]:
             tasks += int(fields.get("Threads", "1"))
-    return tasks - before >= 0.8 * limits.processes
+    return tasks - (before or 0) >= 0.8 * limits.processes
 
 
 def death_by_limit(signum: int, limits: Limits) -> str | None:

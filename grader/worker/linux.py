@@ -1,15 +1,32 @@
 """The few Linux system calls the sandbox needs that Python 3.11's os module lacks, through libc.
 
-Each raises OSError with the C library's errno, like the os module does. Nothing here decides anything:
-sandbox.py says what to call and in which order.
+Each raises OSError with the C library's errno, like the os module does (ENOSYS where the C library has
+no such function, as on macOS). Nothing here decides anything: sandbox.py says what to call and when.
 """
 
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+class _Missing:
+    """Stands in for a C function this system lacks: calling it fails like an unknown system call."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __call__(self, *args):
+        ctypes.set_errno(errno.ENOSYS)
+        return -1
+
+
+for _name in ("prctl", "unshare", "mount", "umount2", "syscall", "capset"):
+    if not hasattr(_libc, _name):
+        setattr(_libc, _name, _Missing(_name))
 
 # unshare(2)
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWUSER = 0x00020000, 0x08000000, 0x10000000

@@ -67,8 +67,9 @@ class Worker:
         req_r, self._req_w = os.pipe()
         self._resp_r, resp_w = os.pipe()
         self._log_r, log_w = os.pipe()
+        command = [sys.executable, "-P", "-m", "grader.worker.main", impl, str(req_r), str(resp_w)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-P", "-m", "grader.worker.main", impl, str(req_r), str(resp_w), json.dumps(policy.as_dict())],
+            [*command, json.dumps(policy.as_dict())],
             pass_fds=(req_r, resp_w),
             stdin=subprocess.DEVNULL,
             stdout=log_w,

@@ -36,7 +36,7 @@ def is_subreaper() -> bool:
 def _parents() -> dict[int, tuple[int, str]]:
     """pid -> (parent pid, state) for every process on the machine."""
     table = {}
-    for entry in os.listdir("/proc"):
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
         if not entry.isdigit():
             continue
         try:

@@ -39,7 +39,8 @@ SANDBOX_USER = "nobody"  # present on every Linux system; the worker's user when
 # What the worker may import from the repository: the grader, and the stubs' given code (TransformerConfig).
 IN_SIGHT = ("grader", "course", "trainer", "assignment")
 ALWAYS_HIDDEN = ("/tmp", "/var/tmp", "/run", "/home", "/root")  # shared scratch space, sockets, users' files
-NEVER_HIDDEN = {"/", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/dev", "/proc", "/sys", "/opt", "/var"}
+NEVER_HIDDEN = {"/", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc", "/dev", "/proc", "/sys", "/opt",
+                "/var"}
 HOME_SIZE = "512m"  # the worker's tmpfs home (and TMPDIR)
 SHM_SIZE = "64m"
 
@@ -63,6 +64,8 @@ class Policy:
 
 def chosen_mode() -> str:
     """root when run as root, else user; GRADER_SANDBOX=user or plain asks for less (for the self-tests)."""
+    if not sys.platform.startswith("linux"):
+        return "plain"  # namespaces, /proc and prctl are Linux's
     natural = "root" if os.geteuid() == 0 else "user"
     asked = os.environ.get("GRADER_SANDBOX", natural)
     order = ["plain", "user", "root"]
@@ -87,12 +90,19 @@ def plan(impl: str, reports: list[Path], limits: Limits, home: str, mode: str | 
     repo = str(REPO_ROOT)
     expose = [str(REPO_ROOT / name) for name in IN_SIGHT] + package_folders(impl) + python_paths(repo) + [home]
     hide = [repo, fixtures_folder(), *(str(Path(r).resolve().parent) for r in reports), *git_folders(REPO_ROOT)]
-    hide += [*ALWAYS_HIDDEN, str(Path.home().resolve())]
+    hide += [*ALWAYS_HIDDEN, *home_folder()]
     hide += [str(Path(p).resolve()) for p in os.environ.get("GRADER_HIDE", "").split(os.pathsep) if p]  # more, if asked
     if mode == "root":  # folders nobody cannot pass through, on the way to what it needs (e.g. /root)
         hide += [a for p in expose if p != home for a in [closed_ancestor(p, uid, gid)] if a]
     hide = [h for h in dict.fromkeys(hide) if h not in NEVER_HIDDEN]
     return Policy(mode, home, os.getpid(), uid, gid, hide, list(dict.fromkeys(expose)), limits.as_dict())
+
+
+def home_folder() -> list[str]:
+    try:
+        return [str(Path.home().resolve())]
+    except (RuntimeError, KeyError, OSError):
+        return []
 
 
 def fixtures_folder() -> str:
@@ -194,12 +204,13 @@ def enter(policy: Policy, pipes: tuple[int, ...]) -> dict:
         except OSError as exc:
             got["notes"].append(f"could not hide the repository and the fixtures ({exc.strerror or exc})")
     if not got["view"] and policy.mode == "root":  # nobody must reach everything by itself, then
-        closed = [(p, a) for p in policy.expose if p != policy.home for a in [closed_ancestor(p, policy.uid, policy.gid)] if a]
+        reach = [p for p in policy.expose if p != policy.home]
+        closed = [(p, a) for p in reach for a in [closed_ancestor(p, policy.uid, policy.gid)] if a]
         if closed:
             path, folder = closed[0]
-            got["fatal"] = (f"the process to run your code runs as {SANDBOX_USER}, who cannot reach {path} ({folder} is "
-                            f"closed to other users); make the folders on the way readable by all users, or let grade.py "
-                            f"use mount namespaces (CAP_SYS_ADMIN)")
+            got["fatal"] = (f"the process to run your code runs as {SANDBOX_USER}, who cannot reach {path} "
+                            f"({folder} is closed to other users); make the folders on the way readable by all "
+                            f"users, or let grade.py use mount namespaces (CAP_SYS_ADMIN)")
             return got
         os.chown(policy.home, policy.uid, policy.gid)
     if "pid" in entered:
@@ -209,13 +220,18 @@ def enter(policy: Policy, pipes: tuple[int, ...]) -> dict:
 
 def _follow_parent(parent: int) -> None:
     """End with grade.py: killed by the kernel when it exits, however it exits."""
-    linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+    try:
+        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        pass  # not Linux: grade.py kills the worker's process group instead
     if os.getppid() != parent:  # it ended before we asked
         os._exit(1)
 
 
-def tasks_of(uid: int) -> int:
-    """How many processes and threads `uid` runs (RLIMIT_NPROC counts them all)."""
+def tasks_of(uid: int) -> int | None:
+    """How many processes and threads `uid` runs (RLIMIT_NPROC counts them all); None without /proc."""
+    if not os.path.isdir("/proc"):
+        return None
     tasks = 0
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -304,7 +320,8 @@ def _build_view(policy: Policy) -> None:
                 mounted.append(p)
         linux.set_mount_attributes("/", linux.MOUNT_ATTR_RDONLY | linux.MOUNT_ATTR_NOSUID)
         owner = f"uid={policy.uid},gid={policy.gid}"
-        linux.mount("tmpfs", policy.home, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, f"size={HOME_SIZE},mode=0700,{owner}")
+        options = f"size={HOME_SIZE},mode=0700,{owner}"
+        linux.mount("tmpfs", policy.home, "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, options)
         mounted.append(policy.home)
         if os.path.isdir("/dev/shm"):
             linux.mount("tmpfs", "/dev/shm", "tmpfs", linux.MS_NOSUID | linux.MS_NODEV, f"size={SHM_SIZE},mode=1777")
@@ -387,8 +404,12 @@ def _settle(policy: Policy, limits: Limits, got: dict, root: bool) -> dict:
         os.setresuid(policy.uid, policy.uid, policy.uid)
     elif got["mode"] == "user":
         linux.drop_capabilities()
-    linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
-    linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)  # changing user clears it
+    try:
+        linux.prctl(linux.PR_SET_NO_NEW_PRIVS, 1)
+        linux.prctl(linux.PR_SET_PDEATHSIG, signal.SIGKILL)  # changing user clears it
+    except OSError:
+        if got["mode"] != "plain":
+            raise
     if "pid" not in got["namespaces"] and os.getppid() != policy.parent:
         os._exit(1)
     got["user"] = pwd.getpwuid(os.getuid()).pw_name if _known(os.getuid()) else str(os.getuid())
@@ -421,7 +442,8 @@ def describe(got: dict) -> str:
     """One line: what the worker got."""
     parts = [f"mode {got['mode']}", f"runs as {got.get('user', '?')}"]
     parts.append("namespaces: " + (", ".join(got["namespaces"]) or "none"))
-    parts.append("repository, fixtures and reports hidden, file system read-only" if got["view"] else "sees every file its user can")
+    hidden = "repository, fixtures and reports hidden, file system read-only"
+    parts.append(hidden if got["view"] else "sees every file its user can")
     if got["namespaces"] and "pid" in got["namespaces"]:
         parts.append("sees only its own processes" if got["proc"] else "its own pid namespace, but the machine's /proc")
     return "; ".join(parts + got["notes"])

@@ -15,6 +15,7 @@ for _ in range(20):
     _child = os.fork()
     if _child == 0:
         os.setsid()
-        subprocess.Popen(["sleep", "300"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        subprocess.Popen(["sleep", "300"], **quiet)
         os._exit(0)
     os.waitpid(_child, 0)
