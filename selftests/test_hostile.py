@@ -130,10 +130,24 @@ def python_for_nobody(stage: Path) -> list[str] | None:
     return ["unshare", "-m", "--", "bash", "-c", "\n".join(steps), "bash", *drop]
 
 
+def sources(folder: Path) -> dict[str, str]:
+    """The repository's own files (not its environment, git data, caches or the self-tests' report)."""
+    found = {}
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in SKIP_WHEN_COPYING]
+        for name in files:
+            if not name.startswith(".selftest"):
+                path = os.path.join(root, name)
+                with open(path, "rb") as f:
+                    found[os.path.relpath(path, folder)] = hashlib.sha256(f.read()).hexdigest()
+    return found
+
+
 class World:
     def __init__(self, tmp: Path):
         self.tmp = tmp
         os.chmod(tmp, 0o755)
+        self.original = sources(ROOT)  # the real repository: never graded here, and never to be touched
         self.repo = copy_of_repository(tmp)
         self.hidden = tmp / "hidden-fixtures"
         shutil.copytree(self.repo / "fixtures", self.hidden)
@@ -410,3 +424,9 @@ def test_the_worker_gets_a_scrubbed_environment_and_a_fresh_folder(tmp_path, mon
     assert set(names) - allowed <= {n for n in names if n.startswith("LC_")}, names
     assert cwd == home == tmpdir and Path(cwd).name.startswith("grade-worker-")
     assert not Path(cwd).exists(), "the worker's folder is removed after it"
+
+
+def test_the_real_repository_is_untouched_too(world):
+    """The runs grade a copy, with the real repository hidden from the worker; it must not change either."""
+    changed = sorted(set(world.original.items()) ^ set(sources(ROOT).items()))
+    assert not changed, changed[:10]

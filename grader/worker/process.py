@@ -195,8 +195,6 @@ class Worker:
             reaper.end_descendants()
         _remove(self.home)
 
-    kill = stop
-
     def death_note(self) -> str:
         """Why the worker went away, for the learner: exit code or the limit it hit, and its last output."""
         try:

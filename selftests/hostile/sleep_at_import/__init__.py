@@ -7,7 +7,7 @@ import time
 from .honest import *  # noqa: F401,F403  the reference, copied in by the self-test: the honest parts
 
 ATTACKS = ("silu", "softmax")
-TIMEOUT = 5  # seconds per case: it never returns
+TIMEOUT = 10  # seconds per case: it never returns
 HONEST = ()
 SAYS = {"silu": "importing your package did not finish", "softmax": "importing your package did not finish"}
 

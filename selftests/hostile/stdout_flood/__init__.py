@@ -7,7 +7,7 @@ import os
 from .honest import *  # noqa: F401,F403  the reference, copied in by the self-test: the honest parts
 
 ATTACKS = ("silu",)
-TIMEOUT = 5  # seconds per case: it never returns
+TIMEOUT = 10  # seconds per case: it never returns
 HONEST = ("softmax",)
 SAYS = {"silu": "did not finish within"}
 ALSO_IN = ("plain",)
