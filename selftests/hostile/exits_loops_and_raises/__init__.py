@@ -8,10 +8,9 @@ import sys
 from .honest import *  # noqa: F401,F403  the reference, copied in by the self-test: the honest parts
 
 ATTACKS = ("softmax", "silu", "cross_entropy")
-TIMEOUT = 10  # seconds per case: it never returns
 HONEST = ("rmsnorm", "embedding")
+TIMEOUT = 10  # seconds per case: silu never returns
 SAYS = {"softmax": "exited with code 0", "silu": "did not finish within", "cross_entropy": "sys.exit(3)"}
-ALSO_IN = ("plain",)
 
 print("hello from the learner's package")
 

@@ -9,8 +9,8 @@ import sys
 from .honest import *  # noqa: F401,F403  the reference, copied in by the self-test: the honest parts
 
 ATTACKS = ("silu",)
-TIMEOUT = 10  # seconds per case: it never returns
 HONEST = ("softmax",)
+TIMEOUT = 10  # seconds per case: it never returns
 SAYS = {"silu": "did not finish within"}
 ALSO_IN = ("plain",)
 

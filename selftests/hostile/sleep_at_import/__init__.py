@@ -7,8 +7,8 @@ import time
 from .honest import *  # noqa: F401,F403  the reference, copied in by the self-test: the honest parts
 
 ATTACKS = ("silu", "softmax")
-TIMEOUT = 10  # seconds per case: it never returns
 HONEST = ()
+TIMEOUT = 10  # seconds per case: it never returns
 SAYS = {"silu": "importing your package did not finish", "softmax": "importing your package did not finish"}
 
 time.sleep(3600)
