@@ -181,17 +181,17 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, request):
+def world(request):
     tmp = Path(tempfile.mkdtemp(prefix="hostile-"))
     try:
         yield World(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        reporter = request.config.pluginmanager.get_plugin("terminalreporter")
         runs = ", ".join(f"{m} {sum(g[0] == m for g in GRADED)}" for m in sorted({mode for mode, _ in GRADED}))
-        if reporter:
-            reporter.write_line(f"\nhostile packages: {len({name for _, name in GRADED})} of {len(PACKAGES)} graded "
-                                f"({len(GRADED)} runs: {runs})")
+        capture = request.config.pluginmanager.get_plugin("capturemanager")
+        with capture.global_and_fixture_disabled():
+            print(f"\nhostile packages: {len({name for _, name in GRADED})} of {len(PACKAGES)} graded "
+                  f"({len(GRADED)} runs: {runs})")
 
 
 # -- one run ----------------------------------------------------------------------------------------
