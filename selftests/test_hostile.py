@@ -149,6 +149,9 @@ class World:
         os.chmod(tmp, 0o755)
         self.original = sources(ROOT)  # the real repository: never graded here, and never to be touched
         self.repo = copy_of_repository(tmp)
+        self.scratch = tmp / "scratch"  # grade.py's TMPDIR: a worker's folder outlives a killed grade.py
+        self.scratch.mkdir(mode=0o1777)
+        os.chmod(self.scratch, 0o1777)
         self.hidden = tmp / "hidden-fixtures"
         shutil.copytree(self.repo / "fixtures", self.hidden)
         world_readable(self.hidden)
@@ -163,7 +166,7 @@ class World:
 
     def environment(self, mode: str, **more: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
-        env.update(self.modes[mode][1], GRADER_HIDE=str(ROOT), PYTHONPATH=str(ROOT), **more)
+        env.update(self.modes[mode][1], GRADER_HIDE=str(ROOT), PYTHONPATH=str(ROOT), TMPDIR=str(self.scratch), **more)
         return env
 
     def probe(self, mode: str) -> dict | None:
