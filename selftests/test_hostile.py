@@ -388,20 +388,19 @@ def burner(tmp_path: Path, body: str) -> str:
     return str(package)
 
 
-def run_silu(package: str, limits) -> list:
+def run_silu(package: str, limits, cases=("forward", "backward")) -> list:
     from grader.in_worker import run_cases
     from grader.worker.process import Worker
 
-    return run_cases([c for c in CASES if c.part == "silu"], package, Worker(package, limits))
+    return run_cases([c for c in CASES if c.part == "silu" and c.name in cases], package, Worker(package, limits))
 
 
 def test_a_worker_over_its_cpu_time_limit_is_told_so(tmp_path):
     from grader.worker.limits import Limits
 
     package = burner(tmp_path, "def silu(x):\n    while True:\n        pass\n")
-    results = run_silu(package, Limits(cpu_seconds=8))  # importing torch takes a few seconds of it
-    assert [r.status for r in results] == ["error", "error"]
-    assert all(r.message == "your code used more than 8 s of CPU time (the limit)" for r in results), results
+    (result,) = run_silu(package, Limits(cpu_seconds=8), ["forward"])  # importing torch takes a few seconds of it
+    assert (result.status, result.message) == ("error", "your code used more than 8 s of CPU time (the limit)")
 
 
 def test_the_memory_limit_is_the_one_asked_for(tmp_path):

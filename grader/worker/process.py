@@ -62,7 +62,7 @@ class Worker:
 
     def __init__(self, impl: str, limits: Limits | None = None, reports: tuple[Path, ...] = ()):
         self.impl, self.limits, self.reports = impl, limits or Limits(), tuple(reports)
-        self.home = tempfile.mkdtemp(prefix="grade-worker-")
+        self.home = os.path.realpath(tempfile.mkdtemp(prefix="grade-worker-"))  # compared with resolved paths
         policy = plan(impl, list(self.reports), self.limits, self.home)
         req_r, self._req_w = os.pipe()
         self._resp_r, resp_w = os.pipe()

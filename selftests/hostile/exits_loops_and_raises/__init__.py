@@ -1,5 +1,5 @@
-"""A package that prints, exits and loops: softmax calls os._exit(0), silu never returns, cross_entropy calls
-sys.exit(3). Each costs only its own cases; rmsnorm and embedding keep their points.
+"""A package that prints, exits and loops: softmax calls os._exit(0), silu's forward case never returns,
+cross_entropy calls sys.exit(3). Each costs only its own cases; rmsnorm and embedding keep their points.
 """
 
 import os
@@ -10,7 +10,7 @@ from .honest import *  # noqa: F401,F403  the reference, copied in by the self-t
 ATTACKS = ("softmax", "silu", "cross_entropy")
 HONEST = ("rmsnorm", "embedding")
 TIMEOUT = 10  # seconds per case: silu never returns
-SAYS = {"softmax": "exited with code 0", "silu": "did not finish within", "cross_entropy": "sys.exit(3)"}
+SAYS = {"softmax": "exited with code 0", "silu/forward": "did not finish within", "cross_entropy": "sys.exit(3)"}
 
 print("hello from the learner's package")
 
@@ -21,6 +21,8 @@ def softmax(x, dim):
 
 
 def silu(x):
+    if x.requires_grad:  # the backward case: one endless case is enough to show it
+        raise NotImplementedError("silu: looping in the forward case only")
     while True:
         pass
 
