@@ -18,7 +18,7 @@ one; scoring.py turns the results into points and report.py shows them.
 - mistakes        the catalogue of known learner mistakes, with their hints
 - in_process.py   runs cases in this process (pytest, the self-tests)
 - in_worker.py    runs cases in a worker process, with time limits (grade.py)
-- worker/         the worker process and grade.py's side of it
+- worker/         the worker process, its sandbox and limits, and grade.py's side of it
 - scoring.py      from results to points: weights, and the parts that block others
 - report.py       grade.py's table, its JSON and Gradescope's results.json
 - cli.py          grade.py's command line

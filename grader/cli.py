@@ -1,10 +1,21 @@
-"""grade.py's command line. Exit status 0 whenever grading completed, whatever the score."""
+"""grade.py's command line. Exit status 0 whenever grading completed, whatever the score.
+
+The order of things is what keeps a hostile submission from fooling it: grade.py adopts every orphaned
+descendant (a child subreaper) and cannot be read by its children (not dumpable); the --json and
+--gradescope reports are written first, with every case "grading did not finish", and replaced as
+grading goes, each time atomically; the fixtures are loaded before any learner code runs; and the
+final report is written only after every process the learner's code started has been ended.
+"""
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
+import os
 import sys
+import tempfile
+import time
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -13,20 +24,29 @@ from course.from_scratch import SettingError, policy_on
 from course.packages import ImplNotFound, resolve
 from course.parts import PARTS, with_prerequisites
 
+from .worker import linux, reaper
+from .worker.limits import DEFAULT_MEMORY_GB, Limits
 from .worker.process import Worker
+from .worker.sandbox import chosen_mode, shortfalls
+
+NOT_FINISHED = "grading did not finish"
+REPORT_EVERY = 1.0  # seconds between rewrites of the reports while grading goes
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="grade.py",
-        description="Grade an implementation of the assignment. Learner code runs in a separate process, "
-        "so a crash, an exit or an endless loop costs only the case it happens in.",
+        description="Grade an implementation of the assignment. Learner code runs in a separate, sandboxed process, "
+        "so a crash, an exit, an endless loop or an attack on the grader costs only the case it happens in.",
     )
     parser.add_argument("--impl", default="assignment", help="package to grade: assignment (default), solutions, a package name or a path to a package folder")
-    parser.add_argument("--part", choices=[p.name for p in PARTS], metavar="NAME", help="grade one part: " + ", ".join(p.name for p in PARTS))
+    parser.add_argument("--part", action="append", choices=[p.name for p in PARTS], metavar="NAME",
+                        help="grade only this part (repeat for several): " + ", ".join(p.name for p in PARTS))
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
     parser.add_argument("--gradescope", metavar="PATH", type=Path, help="also write Gradescope's results.json to PATH")
     parser.add_argument("--timeout", metavar="SECONDS", type=positive, help="time limit per case (default: each case's own, 20 s for most)")
+    parser.add_argument("--memory-limit", metavar="GB", type=positive, default=DEFAULT_MEMORY_GB,
+                        help=f"memory the process running your code may use (default {DEFAULT_MEMORY_GB:g})")
     policy = parser.add_mutually_exclusive_group()
     policy.add_argument("--forbid-builtins", dest="builtins", action="store_const", const=True,
                         help="from scratch: a case whose part's code uses a torch built-in that part replaces "
@@ -57,8 +77,41 @@ def positive(text: str) -> float:
     except ValueError:
         value = 0
     if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
     return value
+
+
+def write_atomically(path: Path, data: dict, final: bool) -> None:
+    """Replace `path` in one step, so that a reader finds the old report or the new one, never half of one.
+
+    Until the final report the file is readable by its owner only.
+    """
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(data, indent=2) + "\n")
+            if final:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.fchmod(f.fileno(), 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
+
+
+def first_placeholders(graded: list[str]) -> dict[str, dict]:
+    """Reports of nothing graded yet, made without importing torch: what a caller sees if grade.py dies at once."""
+    parts = [p for p in PARTS if p.name in graded]
+    total = float(sum(p.points for p in parts))
+    return {
+        "json": {"score": 0.0, "max_score": total,
+                 "parts": [{"name": p.name, "score": 0.0, "max_score": float(p.points), "cases": []} for p in parts]},
+        "gradescope": {"score": 0.0, "output": NOT_FINISHED, "tests": []},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,33 +130,102 @@ def main(argv: list[str] | None = None) -> int:
     except ImplNotFound as exc:
         print(f"grade.py: {exc}", file=sys.stderr)
         return 2
-    for flag, path in (("--json", args.json), ("--gradescope", args.gradescope)):
-        if path and not path.parent.resolve().is_dir():
-            print(f"grade.py: {flag} {path}: the folder {path.parent} does not exist.", file=sys.stderr)
+    reports = {flag: path for flag, path in (("json", args.json), ("gradescope", args.gradescope)) if path}
+    for flag, path in reports.items():
+        if not path.parent.resolve().is_dir():
+            print(f"grade.py: --{flag} {path}: the folder {path.parent} does not exist.", file=sys.stderr)
+            return 2
+    # Which parts to show, and which to grade: their prerequisites too (not shown), to tell when those block them.
+    shown = args.part or [p.name for p in PARTS]
+    graded = with_prerequisites(shown)
+
+    reaper.become_subreaper()  # whatever the learner's code starts stays below grade.py, to be ended
+    try:
+        linux.prctl(linux.PR_SET_DUMPABLE, 0)  # and cannot read grade.py's memory (the expected outputs)
+    except OSError:
+        pass  # not Linux
+    placeholders = first_placeholders(shown)
+    for flag, path in reports.items():
+        try:
+            write_atomically(path, placeholders[flag], final=False)
+        except OSError as exc:
+            print(f"grade.py: could not write --{flag} {path}: {exc}", file=sys.stderr)
             return 2
 
-    worker = Worker(impl)  # starts importing torch and the learner's package while we import ours
+    # Starts entering its sandbox and importing torch while we import ours; runs no learner code until told.
+    worker = Worker(impl, Limits(memory_gb=args.memory_limit), reports=tuple(reports.values()))
+    try:
+        return grade(args, impl, worker, shown, graded, reports, forbid_builtins)
+    finally:
+        worker.stop()
+        reaper.end_descendants()
 
+
+def grade(args: argparse.Namespace, impl: str, worker: Worker, shown: list[str], graded: list[str],
+          reports: dict[str, Path], forbid_builtins: bool) -> int:
     from rich.console import Console
 
+    from .case import Result
     from .cases import CASES
+    from .fixtures import FixtureError, load_part
     from .in_worker import run_cases
     from .report import as_gradescope, as_json, render
     from .scoring import tally
 
-    # A part's prerequisites are graded too (not shown), to tell when they are what blocks it.
-    graded = with_prerequisites([args.part]) if args.part else [p.name for p in PARTS]
     cases = [c for c in CASES if c.part in graded]
+    for part in graded:  # read before the learner's code runs: what it might write later is never read
+        try:
+            load_part(part)
+        except FixtureError:
+            pass  # each case of the part says so
+    formats = {"json": as_json, "gradescope": as_gradescope}
+
+    def report(results: list[Result], final: bool) -> list:
+        """Write the reports: the results so far, and every case not graded yet as not finished."""
+        done = {r.case.id for r in results}
+        unfinished = [Result(c, "error", NOT_FINISHED, whole_package=True) for c in cases if c.id not in done]
+        parts = [ps for ps in tally([copy.copy(r) for r in results] + unfinished) if ps.part.name in shown]
+        for flag, path in reports.items():
+            write_atomically(path, formats[flag](parts), final)
+        return parts
+
+    so_far: list[Result] = []
+    last_write = time.monotonic()
+
+    def on_result(result: Result, status=None) -> None:
+        nonlocal last_write
+        so_far.append(result)
+        if status is not None:
+            status.update(f"grading... {result.case.id} {result.status}")
+        if reports and time.monotonic() - last_write > REPORT_EVERY:
+            report(so_far, final=False)
+            last_write = time.monotonic()
+
+    try:
+        report([], final=False)
+    except OSError as exc:
+        print(f"grade.py: could not write a report: {exc}", file=sys.stderr)
+        return 2
     err = Console(stderr=True)
     if err.is_terminal:
         with err.status("grading...") as status:
-            results = run_cases(cases, impl, worker, lambda r: status.update(f"grading... {r.case.id} {r.status}"),
-                                args.timeout, forbid_builtins=forbid_builtins)
+            results = run_cases(cases, impl, worker, lambda r: on_result(r, status), args.timeout, forbid_builtins)
     else:
-        results = run_cases(cases, impl, worker, timeout=args.timeout, forbid_builtins=forbid_builtins)
-    parts = [ps for ps in tally(results) if args.part in (None, ps.part.name)]
+        results = run_cases(cases, impl, worker, on_result, args.timeout, forbid_builtins)
+
+    left = reaper.end_descendants()  # run_cases stopped its last worker; this is the check that nothing is left
+    cannot = {r.message for r in results if r.message.startswith("grade.py cannot grade here")}
+    for message in cannot:
+        print(message, file=sys.stderr)
+    if left:
+        print(f"grade.py: {len(left)} processes your code started could not be ended: {sorted(left)}", file=sys.stderr)
+    if worker.got and (chosen_mode() == "root" or "gradescope" in reports):
+        missing = shortfalls(worker.got)
+        if missing:
+            print("grade.py: note: " + "; ".join(missing) + " (see grade.py in the README)", file=sys.stderr)
+
+    parts = [ps for ps in tally(results) if ps.part.name in shown]
     render(parts, args.impl, Console(highlight=False))
-    source = None
     if forbid_builtins:  # the learner's source, parsed here (never imported): warnings, not points
         from .builtin_source import package_folder, scan
         from .report import render_source
@@ -111,12 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         folder, ran = package_folder(impl), {use.where for r in results for use in r.builtins}
         source = [replace(f, ran=f.use.where in ran) for f in (scan(folder) if folder else [])]
         render_source(source, Console(highlight=False))
-    as_json = partial(as_json, source=source)
-    for flag, path, report in (("--json", args.json, as_json), ("--gradescope", args.gradescope, as_gradescope)):
-        if path:
-            try:
-                path.write_text(json.dumps(report(parts), indent=2) + "\n")
-            except OSError as exc:
-                print(f"grade.py: could not write {flag} {path}: {exc}", file=sys.stderr)
-                return 2
+        formats["json"] = partial(as_json, source=source)
+    for flag, path in reports.items():
+        try:
+            write_atomically(path, formats[flag](parts), final=True)
+        except OSError as exc:
+            print(f"grade.py: could not write --{flag} {path}: {exc}", file=sys.stderr)
+            return 2
     return 0

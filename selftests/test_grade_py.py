@@ -1,11 +1,10 @@
-"""grade.py as a learner runs it: full marks, zero marks, hostile code, bad flags."""
+"""grade.py as a learner runs it: full marks, zero marks, a broken package, bad flags (hostile code: test_hostile.py)."""
 
 import json
 import os
 import shutil
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
@@ -63,60 +62,6 @@ def test_gradescope_results_have_one_test_per_case(tmp_path, pristine_stubs):
     for test in gradescope["tests"]:
         assert set(test) == {"name", "score", "max_score", "status", "output"}
         assert test["status"] == "failed" and test["output"].startswith("not implemented")
-
-
-HOSTILE = '''
-    """A learner's package that exits, loops, raises and prints; the rest is the reference."""
-    import os
-    import sys
-
-    import solutions as _reference
-    from solutions import *  # noqa: F401,F403
-
-    print("hello from the learner's package")
-
-
-    def softmax(x, dim):
-        print("about to leave")
-        os._exit(0)
-
-
-    def silu(x):
-        while True:
-            pass
-
-
-    def cross_entropy(logits, targets):
-        sys.exit(3)
-
-
-    class Linear(_reference.Linear):
-        def forward(self, x):
-            raise RuntimeError("boom")
-'''
-
-
-def test_exit_hang_and_raise_cost_only_their_own_cases(tmp_path):
-    package = tmp_path / "hostile"
-    package.mkdir()
-    (package / "__init__.py").write_text(textwrap.dedent(HOSTILE))
-    proc, report = grade_py("--impl", str(package), "--timeout", "3")
-    assert proc.returncode == 0, proc.stderr
-    cases = cases_by_status(report)
-    assert len(cases) == len(CASES), "the report is incomplete"
-    parts = {p["name"]: p for p in report["parts"]}
-    for name in ("embedding", "rmsnorm", "swiglu", "attention"):  # untouched parts still score
-        assert parts[name]["score"] == parts[name]["max_score"] > 0, parts[name]
-    for (part, case), c in cases.items():
-        if part == "softmax":
-            assert c["status"] == "error" and "exited with code 0" in c["message"], c
-        if part == "silu":
-            assert c["status"] == "timeout", c
-        if part == "cross_entropy":
-            assert c["status"] == "error" and "sys.exit(3)" in c["message"], c
-        if (part, case) == ("linear", "forward"):
-            assert c["status"] == "error" and "RuntimeError: boom" in c["message"], c
-    assert parts["linear"]["score"] > 0  # init and parameter checks don't call forward
 
 
 def test_a_package_that_cannot_be_imported_is_reported_not_crashed(tmp_path):

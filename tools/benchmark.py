@@ -1,7 +1,9 @@
 """Print the project's speed figures (a script, not a timed test): `uv run python -m tools.benchmark`.
 
 startup  `pytest -k test_linear` and a full `grade.py` as multiples of a bare
-         `python -c "import torch"` in the same environment (aims: <= 1.5x and <= 2.5x).
+         `python -c "import torch"` in the same environment (aims: <= 1.5x and <= 2.5x);
+         with --against REV, grade.py here against grade.py at git revision REV, runs
+         alternated so that other work on the machine weighs on both alike.
 ops      forward + backward of the reference's attention, RMSNorm, SwiGLU, softmax and
          cross-entropy against torch's built-ins, at batch 8, 256 tokens, d_model 512,
          8 heads (aim: <= 1.2x each); and one training step of the reference TransformerLM
@@ -17,10 +19,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 from course import REPO_ROOT as ROOT
@@ -37,7 +42,9 @@ def wall_time(command: list[str], repeats: int) -> float:
     return statistics.median(times)
 
 
-def startup(repeats: int) -> None:
+def startup(repeats: int, against: str | None = None) -> None:
+    if against:
+        return startup_against(repeats, against)
     py = sys.executable
     base = wall_time([py, "-c", "import torch"], repeats)
     rows = [
@@ -49,6 +56,36 @@ def startup(repeats: int) -> None:
     for label, command, aim in rows:
         seconds = wall_time(command, repeats)
         print(f"{label:45s} {seconds:6.2f} s   {seconds / base:.2f}x (aim <= {aim}x)")
+
+
+def startup_against(repeats: int, revision: str) -> None:
+    """Median seconds of `grade.py --impl solutions` in this tree and at `revision` (same environment), alternated."""
+    with tempfile.TemporaryDirectory() as folder:
+        archive = subprocess.run(["git", "archive", revision], cwd=ROOT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        trees = {"here": ROOT, revision: Path(folder)}
+        times: dict[str, list[float]] = {name: [] for name in trees}
+        cpu: dict[str, list[float]] = {name: [] for name in trees}
+        for i in range(repeats + 1):  # the first round warms up (and compiles the revision's bytecode)
+            for name, tree in trees.items():
+                used, start = children_cpu(), time.perf_counter()
+                subprocess.run([sys.executable, "grade.py", "--impl", "solutions"], cwd=tree, check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                if i:
+                    times[name].append(time.perf_counter() - start)
+                    cpu[name].append(children_cpu() - used)
+    for label, unit, figures in (("wall-clock", "s", times), ("CPU (all its processes)", "s", cpu)):
+        here, there = statistics.median(figures["here"]), statistics.median(figures[revision])
+        print(f"grade.py --impl solutions, {label}, medians of {repeats} alternated runs: here {here:.2f} {unit}, "
+              f"at {revision} {there:.2f} {unit}, {here / there:.2f}x (aim <= 1.2x)")
+        for name in trees:
+            print(f"  {name:>8}: " + " ".join(f"{t:.2f}" for t in figures[name]))
+
+
+def children_cpu() -> float:
+    """CPU seconds used so far by this process's waited-for children and their descendants."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def seconds_per_call(fn, repeats: int, min_time: float = 0.5) -> float:
@@ -208,13 +245,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.benchmark", description=__doc__.split("\n\n")[0])
     parser.add_argument("sections", nargs="*", metavar="SECTION", help=f"which figures: {', '.join(SECTIONS)} (default: all)")
     parser.add_argument("--repeats", type=int, default=3, help="runs per timing, median reported (default 3)")
+    parser.add_argument("--against", metavar="REV", help="startup: grade.py here against grade.py at git revision REV")
     args = parser.parse_args(argv)
     unknown = [s for s in args.sections if s not in SECTIONS]
     if unknown:
         parser.error(f"unknown section {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
     for name in args.sections or SECTIONS:
         print(f"== {name}")
-        SECTIONS[name](args.repeats)
+        if name == "startup":
+            startup(args.repeats, args.against)
+        else:
+            SECTIONS[name](args.repeats)
     return 0
 
 
