@@ -32,11 +32,13 @@ def make_class(folder):
     text = (learner / "building_blocks.py").read_text()
     assert text.count("/ math.sqrt(d_k)") == 1
     (learner / "building_blocks.py").write_text(text.replace("/ math.sqrt(d_k)", "/ d_k"))
-    (folder / "adam_with_l2").mkdir()  # a wrong implementation from the catalogue of mistakes
-    (folder / "adam_with_l2" / "__init__.py").write_text(
-        "import solutions\nfrom solutions import *  # noqa: F401,F403\nimport selftests.variants  # noqa: F401\n"
-        "from selftests.variants.registry import WRONG_BY_ID\n\n"
-        "globals().update(WRONG_BY_ID['adamw_l2_regularisation'].replaces)\n__all__ = solutions.__all__\n")
+    adam = folder / "adam_with_l2"  # a known mistake, written into a copy: the sandbox hides solutions/ from it
+    copy(ROOT / "solutions", adam)
+    text = (adam / "training.py").read_text()
+    decay, step = "p.mul_(1 - lr * weight_decay)", "t, m, v, g = state[\"step\"], state[\"m\"], state[\"v\"], p.grad"
+    assert text.count(decay) == 1 and text.count(step) == 1
+    text = text.replace(decay, "pass").replace(step, step + " + weight_decay * p")  # L2 through the gradient
+    (adam / "training.py").write_text(text)
     (folder / "syntax_error").mkdir()
     (folder / "syntax_error" / "__init__.py").write_text("def oops(:\n")
     (folder / "empty").mkdir()

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from course import REPO_ROOT as ROOT
 from tools import make_stubs
+from tools.readme_figures import unmarked
 
 HANDOUT = {  # top-level entry -> why learners get it
     "assignment": "the stubs, written afresh from solutions/ (never this checkout's assignment/, which may hold work)",
@@ -159,7 +160,7 @@ def learner_readme(text: str) -> str:
     if skipping_marked or showing:
         raise HandoutError(f"README.md: a {'not in the handout' if skipping_marked else 'handout only'} "
                            "block is not closed")
-    readme = re.sub(r"\n{3,}", "\n\n", "\n".join(out).strip() + "\n")
+    readme = re.sub(r"\n{3,}", "\n\n", unmarked("\n".join(out)).strip() + "\n")  # figures kept, markers gone
     mentions = [f"README.md for learners, line {n}: mentions {', '.join(found)}: `{line.strip()}`"
                 for n, line in enumerate(readme.splitlines(), start=1) if (found := mentions_left_out(line))]
     if mentions:

@@ -151,6 +151,19 @@ def training(figure: str) -> Callable[[], str]:
     return render
 
 
+def worker_sizes(figure: str) -> Callable[[], str]:
+    def render() -> str:
+        from grader.worker.process import LOG_TAIL
+        from grader.worker.sandbox import HOME_SIZE, SHM_SIZE
+
+        def size(text: str) -> str:  # "512m" -> "512 MB"
+            return f"{text[:-1]} {text[-1].upper()}B"
+
+        return {"log-tail": f"{LOG_TAIL >> 10} KB", "home-size": size(HOME_SIZE), "shm-size": size(SHM_SIZE)}[figure]
+
+    return render
+
+
 FIGURES: dict[str, Callable[[], str]] = {
     "total-points": total_points,
     "points-table": points_table,
@@ -164,6 +177,7 @@ FIGURES: dict[str, Callable[[], str]] = {
     "training-limit": lambda: case_limits()[1],
     "worker-limits": worker_limits,
     "seed-gpt": seed_gpt,
+    **{name: worker_sizes(name) for name in ("log-tail", "home-size", "shm-size")},
     **{f"corpus-{name}": corpus(name) for name in ("order", "entropy-rate", "window-floor", "context")},
     **{f"train-{name}": training(name) for name in ("eval-interval", "running-mean", "plain-every", "max-iters")},
 }
