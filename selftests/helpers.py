@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 from types import ModuleType
 
-from grader.cases import CASES
-from course.packages import load
-from grader.in_process import run_cases
-from course.parts import PARTS, with_prerequisites
-from grader.scoring import PartScore, tally
 from course import REPO_ROOT as ROOT
+from course.packages import load
+from course.parts import PARTS, with_prerequisites
+from grader.cases import CASES
+from grader.in_process import run_cases
+from grader.scoring import PartScore, tally
 
 SOLUTIONS = load("solutions")
 

@@ -6,8 +6,8 @@ from importlib import import_module
 
 import pytest
 
-from grader.mistakes import CATALOGUE, MISTAKES_BY_ID
 from course.parts import PARTS_BY_NAME
+from grader.mistakes import CATALOGUE, MISTAKES_BY_ID
 
 from .helpers import grade_in_process, lost_points, patched
 from .variants import MISTAKES, PART_FILES
@@ -70,7 +70,7 @@ def test_the_catalogue_computes_its_figures_as_the_code_does():
     reference and the wrong implementations give on those cases."""
     from grader.cases.language_model import COUNTED, parameter_breakdown
     from grader.mistakes import training, transformer
-    from solutions import TransformerConfig, TransformerLM, count_parameters, cosine_lr_schedule
+    from solutions import TransformerConfig, TransformerLM, cosine_lr_schedule, count_parameters
 
     def wrong(mistake_id):
         return next(iter(WRONG_BY_ID[mistake_id].replaces.values()))

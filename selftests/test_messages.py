@@ -6,13 +6,11 @@ import sys
 import pytest
 import torch
 
+from course.parts import PARTS
 from grader.case import CaseFailed
 from grader.cases import CASES_BY_ID
 from grader.checks import Expected, Tol, expect_close
 from grader.in_process import run_case
-
-from course.parts import PARTS
-
 from grader.mistakes import MISTAKES_BY_ID
 
 from .helpers import ROOT, SOLUTIONS, patched

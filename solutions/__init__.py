@@ -10,6 +10,17 @@ from .building_blocks import (
     silu,
     softmax,
 )
+from .training import (
+    AdamW,
+    CharTokenizer,
+    clip_grad_norm,
+    cosine_lr_schedule,
+    estimate_loss,
+    generate,
+    get_batch,
+    load_checkpoint,
+    save_checkpoint,
+)
 from .transformer import (
     BiasedLinear,
     GeluMLP,
@@ -22,17 +33,6 @@ from .transformer import (
     count_parameters,
     gelu,
     make_norm,
-)
-from .training import (
-    AdamW,
-    CharTokenizer,
-    clip_grad_norm,
-    cosine_lr_schedule,
-    estimate_loss,
-    generate,
-    get_batch,
-    load_checkpoint,
-    save_checkpoint,
 )
 
 __all__ = [

@@ -452,9 +452,7 @@ def describe(got: dict) -> str:
 if __name__ == "__main__":
     import json
 
-    from .process import Worker
-
-    from .process import SandboxFailed
+    from .process import SandboxFailed, Worker
 
     worker = Worker("", Limits())
     try:

@@ -14,9 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .building_blocks_valid import _Embedding, _Linear, _RMSNorm, _attention_scores, _trunc_normal_
+from .building_blocks_valid import _attention_scores, _Embedding, _Linear, _RMSNorm, _trunc_normal_
 from .registry import wrong
-
 
 # --------------------------------------------------------------------------------------------
 # Linear

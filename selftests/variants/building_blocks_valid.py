@@ -14,7 +14,6 @@ from torch import Tensor, nn
 
 from .registry import valid
 
-
 # --------------------------------------------------------------------------------------------
 # Correct bases, shared with the wrong implementations (and Part 2's attention)
 # --------------------------------------------------------------------------------------------

@@ -17,8 +17,7 @@ from torch import Tensor, nn
 import solutions as _reference
 
 from .registry import register_wrong, wrong
-from .training_valid import _AdamW, _CharTokenizer, _Generate, _cosine_half_times, _global_norm, _windows_or_raise
-
+from .training_valid import _AdamW, _CharTokenizer, _cosine_half_times, _Generate, _global_norm, _windows_or_raise
 
 # --------------------------------------------------------------------------------------------
 # CharTokenizer

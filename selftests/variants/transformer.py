@@ -17,8 +17,7 @@ import solutions as _reference
 
 from .building_blocks_valid import _attention_scores
 from .registry import wrong
-from .transformer_valid import _LM, _LayerNorm, _MHSA, _RoPE, _causal_attention, _count_parameters, _upcast
-
+from .transformer_valid import _LM, _MHSA, _causal_attention, _count_parameters, _LayerNorm, _RoPE, _upcast
 
 # --------------------------------------------------------------------------------------------
 # LayerNorm

@@ -21,7 +21,6 @@ import solutions as _reference
 from .building_blocks_valid import _attention_scores
 from .registry import valid
 
-
 # --------------------------------------------------------------------------------------------
 # LayerNorm
 # --------------------------------------------------------------------------------------------

@@ -3,9 +3,10 @@ pipeline.judge and judged say "passed", values.decode_execution returns a passin
 returns zeros. None of that code judges anything there: grade.py judges, in its own process.
 """
 
+import torch
+
 import grader.pipeline
 import grader.values
-import torch
 from grader.case import Execution, Result
 from grader.cases import CASES
 

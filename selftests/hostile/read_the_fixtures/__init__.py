@@ -6,9 +6,10 @@ if it could read them. The worker must not see the fixtures.
 import os
 from pathlib import Path
 
-import course
 import torch
 from safetensors.torch import load_file
+
+import course
 
 from .honest import *  # noqa: F401,F403  the reference, copied in by the self-test: the honest parts
 

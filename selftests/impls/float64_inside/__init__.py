@@ -6,13 +6,35 @@ as float64 after load_state_dict); estimate_loss returns a 0-dim float64 tensor,
 from assignment.transformer import TransformerConfig
 
 from .building_blocks import (
-    Embedding, Linear, RMSNorm, SwiGLU, cross_entropy, scaled_dot_product_attention, silu, softmax,
+    Embedding,
+    Linear,
+    RMSNorm,
+    SwiGLU,
+    cross_entropy,
+    scaled_dot_product_attention,
+    silu,
+    softmax,
 )
 from .training import (
-    AdamW, CharTokenizer, clip_grad_norm, cosine_lr_schedule, estimate_loss, generate, get_batch, load_checkpoint,
+    AdamW,
+    CharTokenizer,
+    clip_grad_norm,
+    cosine_lr_schedule,
+    estimate_loss,
+    generate,
+    get_batch,
+    load_checkpoint,
     save_checkpoint,
 )
 from .transformer import (
-    BiasedLinear, GeluMLP, LayerNorm, MultiHeadSelfAttention, RotaryPositionalEmbedding, TransformerBlock,
-    TransformerLM, count_parameters, gelu, make_norm,
+    BiasedLinear,
+    GeluMLP,
+    LayerNorm,
+    MultiHeadSelfAttention,
+    RotaryPositionalEmbedding,
+    TransformerBlock,
+    TransformerLM,
+    count_parameters,
+    gelu,
+    make_norm,
 )

@@ -5,7 +5,6 @@ import math
 import torch
 import torch.nn as nn
 
-
 # ---------------------------------------------------------------- layers with weights
 
 class Linear(nn.Module):

@@ -7,11 +7,33 @@ torch.stack of per-parameter norms.
 from assignment.transformer import TransformerConfig
 
 from .model import (
-    BiasedLinear, Embedding, GeluMLP, LayerNorm, Linear, MultiHeadSelfAttention, RMSNorm, RotaryPositionalEmbedding,
-    SwiGLU, TransformerBlock, TransformerLM, count_parameters, cross_entropy, gelu, make_norm,
-    scaled_dot_product_attention, silu, softmax,
+    BiasedLinear,
+    Embedding,
+    GeluMLP,
+    LayerNorm,
+    Linear,
+    MultiHeadSelfAttention,
+    RMSNorm,
+    RotaryPositionalEmbedding,
+    SwiGLU,
+    TransformerBlock,
+    TransformerLM,
+    count_parameters,
+    cross_entropy,
+    gelu,
+    make_norm,
+    scaled_dot_product_attention,
+    silu,
+    softmax,
 )
 from .train_utils import (
-    AdamW, CharTokenizer, clip_grad_norm, cosine_lr_schedule, estimate_loss, generate, get_batch, load_checkpoint,
+    AdamW,
+    CharTokenizer,
+    clip_grad_norm,
+    cosine_lr_schedule,
+    estimate_loss,
+    generate,
+    get_batch,
+    load_checkpoint,
     save_checkpoint,
 )

@@ -20,8 +20,8 @@ from .components import (
 )
 from .data import CharTokenizer, estimate_loss, get_batch, load_checkpoint, save_checkpoint
 from .language_model import MultiHeadSelfAttention, TransformerBlock, TransformerLM, count_parameters, make_norm
-from .probability import cross_entropy, scaled_dot_product_attention, softmax
 from .optimisation import AdamW, clip_grad_norm, cosine_lr_schedule
+from .probability import cross_entropy, scaled_dot_product_attention, softmax
 from .sampling import generate
 
 __all__ = [

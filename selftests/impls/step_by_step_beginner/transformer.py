@@ -5,8 +5,6 @@ import math
 import torch
 import torch.nn as nn
 
-from assignment.transformer import TransformerConfig
-
 from .building_blocks import Embedding, Linear, RMSNorm, SwiGLU, cross_entropy, scaled_dot_product_attention
 
 
