@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from course.from_scratch import SettingError, policy_on
-from course.packages import ImplNotFound, load, resolve
+from course.packages import ImplNotFound, import_failure, load, resolve
 from course.parts import PARTS
 from grader.cases import cases_of
 from grader.hints import confirm
@@ -64,7 +64,7 @@ def impl(request: pytest.FixtureRequest):
     except ImplNotFound as exc:
         return str(exc)
     except BaseException as exc:  # the learner's module failed to import
-        return f"could not import {spec}: {type(exc).__name__}: {exc}"
+        return import_failure(spec, exc)
 
 
 @pytest.fixture(scope="session")

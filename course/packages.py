@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
 
 from . import REPO_ROOT
+from .tracebacks import one_line, own_entries
 
 USAGE = "use `assignment` (your code), `solutions` (the reference), an importable package name, or a path to a package folder"
 
@@ -62,3 +64,15 @@ def load(resolved: str) -> ModuleType:
         del sys.modules[name]
         raise
     return module
+
+
+def import_failure(spec: str, exc: BaseException) -> str:
+    """'could not import SPEC: NameError: ... (at <module> (__init__.py:3))': why a package failed to import, in
+    one line, with the innermost line of the package's own files that raised (a SyntaxError names its own)."""
+    root = Path(spec) if Path(spec).is_absolute() else REPO_ROOT / spec.replace(".", "/")
+    own = own_entries(exc, str(root))
+    where = ""
+    if own and not isinstance(exc, SyntaxError):
+        code, line = own[-1].tb_frame.f_code, own[-1].tb_lineno
+        where = f" (at {code.co_qualname} ({os.path.relpath(code.co_filename, root)}:{line}))"
+    return one_line(f"could not import {spec}: {type(exc).__name__}: {exc}") + where

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 from course import REPO_ROOT
-from course.packages import ImplNotFound, load, resolve
+from course.packages import ImplNotFound, import_failure, load, resolve
 from course.parts import PARTS, PARTS_BY_NAME, public_names
 from course.tracebacks import call_chain, innermost_frame, one_line, package_root
 
@@ -40,7 +40,7 @@ def import_impl(spec: str) -> ModuleType:
     try:
         impl = load(resolved)
     except Exception as exc:
-        raise LearnerError(f"train.py: could not import {spec}: {type(exc).__name__}: {one_line(str(exc))}") from None
+        raise LearnerError(f"train.py: {import_failure(spec, exc)}") from None
     missing = [name for name in NEEDED if not hasattr(impl, name)]
     if missing:
         raise BadInput(f"--impl {spec} has no {', '.join(missing)}: train.py needs Part 2's model and Part 3's "

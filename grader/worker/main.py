@@ -30,8 +30,7 @@ def main(argv: list[str]) -> None:
 
     from safetensors.torch import load as load_tensors
 
-    from course.packages import load
-    from course.tracebacks import one_line
+    from course.packages import import_failure, load
 
     from ..cases import CASES_BY_ID
     from ..pipeline import execute
@@ -43,7 +42,7 @@ def main(argv: list[str]) -> None:
     try:
         impl = load(impl_spec)
     except BaseException as exc:  # a syntax error, a crash or an exit in the learner's module code
-        message = one_line(f"could not import {impl_spec}: {type(exc).__name__}: {exc}")
+        message = import_failure(impl_spec, exc)
         write_message(replies, {"ready": False, "message": exceeded(message, limits) or message})
         return
     write_message(replies, {"ready": True})
