@@ -40,8 +40,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "so a crash, an exit, an endless loop or an attack on the grader costs only the case it happens in.",
     )
     parser.add_argument("--impl", default="assignment", help="package to grade: assignment (default), solutions, a package name or a path to a package folder")
-    parser.add_argument("--part", action="append", choices=[p.name for p in PARTS], metavar="NAME",
-                        help="grade only this part (repeat for several): " + ", ".join(p.name for p in PARTS))
+    parser.add_argument("--part", action="extend", nargs="+", type=part_names, metavar="NAME",
+                        help="grade only these parts (`--part linear rmsnorm`, `--part linear,rmsnorm` or `--part` "
+                        "repeated): " + ", ".join(p.name for p in PARTS))
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
     parser.add_argument("--gradescope", metavar="PATH", type=Path, help="also write Gradescope's results.json to PATH")
     parser.add_argument("--timeout", metavar="SECONDS", type=positive, help="time limit per case (default: each case's own, 20 s for most)")
@@ -62,7 +63,21 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                        help="with --batch: submissions graded at once (default: one per core)")
     batch.add_argument("--regrade", action="store_true",
                        help="with --batch: grade every submission again, even unchanged ones")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.part:  # lists of names, one per word given: flattened, each name once, in PARTS order
+        wanted = {name for names in args.part for name in names}
+        args.part = [p.name for p in PARTS if p.name in wanted]
+    return args
+
+
+def part_names(text: str) -> list[str]:
+    """'linear,rmsnorm' -> ['linear', 'rmsnorm'], each a part's name."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in {p.name for p in PARTS}]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"invalid choice: {', '.join(map(repr, unknown)) or repr(text)} "
+                                         f"(choose from {', '.join(p.name for p in PARTS)})")
+    return names
 
 
 def count(text: str) -> int:
