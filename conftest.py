@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from course.from_scratch import SettingError, policy_on
-from course.packages import ImplNotFound, import_failure, load, resolve
+from course.packages import IMPL_HELP, ImplNotFound, import_failure, load, resolve
 from course.parts import PARTS
 from grader.cases import cases_of
 from grader.hints import confirm
@@ -22,7 +22,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--impl",
         default="assignment",
-        help="package to grade: assignment (default), solutions, a package name or a path to a package folder",
+        help=IMPL_HELP,
     )
     parser.addoption(
         "--timeout",

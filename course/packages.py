@@ -12,7 +12,10 @@ from types import ModuleType
 from . import REPO_ROOT
 from .tracebacks import one_line, own_entries
 
-USAGE = "use `assignment` (your code), `solutions` (the reference), an importable package name, or a path to a package folder"
+REFERENCE = " `solutions` (the reference)," if (REPO_ROOT / "solutions").is_dir() else ""  # not in a learner's handout
+USAGE = f"use `assignment` (your code),{REFERENCE} an importable package name, or a path to a package folder"
+IMPL_HELP = (f"the package to use: assignment (your code, the default),{REFERENCE.replace('`', '')} an importable package "
+             "name, or a path to a package folder")
 
 
 class ImplNotFound(Exception):

@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from course.from_scratch import SettingError, policy_on
-from course.packages import ImplNotFound, resolve
+from course.packages import IMPL_HELP, ImplNotFound, resolve
 from course.parts import PARTS, with_prerequisites
 
 from .worker import linux, reaper
@@ -39,7 +39,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         description="Grade an implementation of the assignment. Learner code runs in a separate, sandboxed process, "
         "so a crash, an exit, an endless loop or an attack on the grader costs only the case it happens in.",
     )
-    parser.add_argument("--impl", default="assignment", help="package to grade: assignment (default), solutions, a package name or a path to a package folder")
+    parser.add_argument("--impl", default="assignment", help=IMPL_HELP)
     parser.add_argument("--part", action="extend", nargs="+", type=part_names, metavar="NAME",
                         help="grade only these parts (`--part linear rmsnorm`, `--part linear,rmsnorm` or `--part` "
                         "repeated): " + ", ".join(p.name for p in PARTS))

@@ -32,9 +32,8 @@ def render() -> str:
         "",
         "Mistakes seen in real code, part by part. When a check fails and your output matches what one",
         "of these mistakes produces, the grader's message (in pytest, in grade.py's table and in its",
-        "JSON) starts with its hint. Each has a deliberately wrong implementation that the grader's",
-        "self-tests grade, in `selftests/variants/building_blocks.py`, `transformer.py` or",
-        "`training.py`, by part.",
+        "JSON) starts with its hint. The grader's own tests run a deliberately wrong implementation of",
+        "each, to check that it is caught and named.",
         f"There are {len(CATALOGUE)} of them.",
     ]
     for part in PARTS:

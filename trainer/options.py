@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from course.packages import IMPL_HELP
+
 from .loop import Settings
 from .progress import PLAIN_EVERY_SECONDS, RUNNING_MEAN
 from .runs import Reporting
@@ -26,8 +28,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "change them (but not the model's sizes, nor --data).",
     )
     what = parser.add_argument_group("what to train")
-    what.add_argument("--impl", help="package whose code is trained: assignment (your code, the default), "
-                      "solutions (the reference), a package name or a path to a package folder")
+    what.add_argument("--impl", help=IMPL_HELP)
     what.add_argument("--data", metavar="FILE",
                       help="a UTF-8 text file to train on (its last 10%% validates) instead of the built-in corpus")
     what.add_argument("--preset", choices=("llama", "gpt"), help=f"model family (default {d.preset})")
