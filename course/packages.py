@@ -10,7 +10,10 @@ from types import ModuleType
 
 from . import REPO_ROOT
 
-USAGE = "use `assignment` (your code), `solutions` (the reference), an importable package name, or a path to a package folder"
+USAGE = (
+    "use `assignment` (your code), `solutions` (the reference), an importable package name, "
+    "or a path to a package folder"
+)
 
 
 class ImplNotFound(Exception):

@@ -39,12 +39,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         description="Grade an implementation of the assignment. Learner code runs in a separate, sandboxed process, "
         "so a crash, an exit, an endless loop or an attack on the grader costs only the case it happens in.",
     )
-    parser.add_argument("--impl", default="assignment", help="package to grade: assignment (default), solutions, a package name or a path to a package folder")
+    parser.add_argument("--impl", default="assignment",
+                        help="package to grade: assignment (default), solutions, a package name or a path to a package "
+                        "folder")
     parser.add_argument("--part", action="append", choices=[p.name for p in PARTS], metavar="NAME",
                         help="grade only this part (repeat for several): " + ", ".join(p.name for p in PARTS))
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
     parser.add_argument("--gradescope", metavar="PATH", type=Path, help="also write Gradescope's results.json to PATH")
-    parser.add_argument("--timeout", metavar="SECONDS", type=positive, help="time limit per case (default: each case's own, 20 s for most)")
+    parser.add_argument("--timeout", metavar="SECONDS", type=positive,
+                        help="time limit per case (default: each case's own, 20 s for most)")
     parser.add_argument("--memory-limit", metavar="GB", type=positive, default=DEFAULT_MEMORY_GB,
                         help=f"memory the process running your code may use (default {DEFAULT_MEMORY_GB:g})")
     policy = parser.add_mutually_exclusive_group()
