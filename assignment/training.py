@@ -141,7 +141,8 @@ class AdamW(torch.optim.Optimizer):
     """
 
     def __init__(
-        self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.01
+        self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+        weight_decay: float = 0.01,
     ):
         raise NotImplementedError("AdamW.__init__ is not implemented yet")
 

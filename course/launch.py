@@ -23,7 +23,10 @@ def rerun_under_uv_if_needed(script: str) -> None:
         os.environ[flag] = "1"
         here = os.path.dirname(os.path.abspath(script))
         os.execv(uv, [uv, "run", "--project", here, "python", os.path.abspath(script), *sys.argv[1:]])
-    sys.exit(f"{name} needs the project's packages (torch, ...). Install uv (`pip install uv`), then run `uv run python {name}`.")
+    sys.exit(
+        f"{name} needs the project's packages (torch, ...). "
+        f"Install uv (`pip install uv`), then run `uv run python {name}`."
+    )
 
 
 def run_script(script: str, cli: str) -> None:

@@ -12,10 +12,11 @@ from types import ModuleType
 from . import REPO_ROOT
 from .tracebacks import one_line, own_entries
 
-REFERENCE = " `solutions` (the reference)," if (REPO_ROOT / "solutions").is_dir() else ""  # not in a learner's handout
+# The reference is named only where it exists: a learner's handout has no solutions/.
+REFERENCE = " `solutions` (the reference)," if (REPO_ROOT / "solutions").is_dir() else ""
 USAGE = f"use `assignment` (your code),{REFERENCE} an importable package name, or a path to a package folder"
-IMPL_HELP = (f"the package to use: assignment (your code, the default),{REFERENCE.replace('`', '')} an importable package "
-             "name, or a path to a package folder")
+IMPL_HELP = (f"the package to use: assignment (your code, the default),{REFERENCE.replace('`', '')} an importable "
+             "package name, or a path to a package folder")
 
 
 class ImplNotFound(Exception):

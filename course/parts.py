@@ -36,12 +36,18 @@ PARTS: list[Part] = [
     Part("layernorm", "LayerNorm", 1, ("LayerNorm",)),
     Part("gelu", "GELU, biases and the classic MLP", 1, ("gelu", "BiasedLinear", "GeluMLP"), requires=("linear",)),
     Part("rope", "Rotary positional embedding", 2, ("RotaryPositionalEmbedding",)),
-    Part("multihead_attention", "Multi-head self-attention", 4, ("MultiHeadSelfAttention",), requires=("linear", "attention", "rope")),
+    Part(
+        "multihead_attention", "Multi-head self-attention", 4, ("MultiHeadSelfAttention",),
+        requires=("linear", "attention", "rope"),
+    ),
     Part(
         "transformer_block", "Transformer block", 3, ("TransformerBlock", "make_norm"),
         requires=("multihead_attention", "rmsnorm", "layernorm", "swiglu", "gelu"),
     ),
-    Part("transformer_lm", "Transformer language model", 4, ("TransformerLM", "count_parameters"), requires=("transformer_block", "embedding", "cross_entropy")),
+    Part(
+        "transformer_lm", "Transformer language model", 4, ("TransformerLM", "count_parameters"),
+        requires=("transformer_block", "embedding", "cross_entropy"),
+    ),
     # Part 3: training
     Part("tokenizer", "Character tokenizer", 1, ("CharTokenizer",)),
     Part("get_batch", "Training batches", 1, ("get_batch",)),

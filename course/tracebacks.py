@@ -30,8 +30,8 @@ def call_chain(exc: BaseException, impl: ModuleType, limit: int = 4) -> str:
     in every frame but the last, the failing line in the last. Only the innermost `limit` frames
     are kept, after "... -> " when some were left out. '' when no frame is in the package.
 
-    The chain also shows the callers, where the mistake often is (multi-head attention passing RoPE positions of the wrong shape
-    fails inside RoPE).
+    The chain also shows the callers, where the mistake often is (multi-head attention passing RoPE
+    positions of the wrong shape fails inside RoPE).
     """
     root = package_root(impl)
     own = own_entries(exc, root)

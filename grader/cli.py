@@ -45,7 +45,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         "repeated): " + ", ".join(p.name for p in PARTS))
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
     parser.add_argument("--gradescope", metavar="PATH", type=Path, help="also write Gradescope's results.json to PATH")
-    parser.add_argument("--timeout", metavar="SECONDS", type=positive, help="time limit per case (default: each case's own, 20 s for most)")
+    parser.add_argument("--timeout", metavar="SECONDS", type=positive,
+                        help="CPU-time limit per case (default: each case's own, 20 s for most)")
     parser.add_argument("--memory-limit", metavar="GB", type=positive, default=DEFAULT_MEMORY_GB,
                         help=f"memory the process running your code may use (default {DEFAULT_MEMORY_GB:g})")
     policy = parser.add_mutually_exclusive_group()

@@ -63,7 +63,9 @@ def load_part(part: str) -> tuple[dict[str, torch.Tensor], dict[str, dict]]:
     try:
         data = path.read_bytes()
     except OSError:
-        raise FixtureError(f"fixtures/{name} is missing; restore it from git or regenerate with `{REGENERATE}`.") from None
+        raise FixtureError(
+            f"fixtures/{name} is missing; restore it from git or regenerate with `{REGENERATE}`."
+        ) from None
     if sha256(data) != want:
         raise FixtureError(
             f"fixtures/{name} does not match its sha256 in {MANIFEST} (edited or corrupted); "
@@ -77,9 +79,12 @@ def inputs_for(case: Case) -> dict[str, Any]:
         return {}
     tensors, _ = load_part(case.part)
     prefix = f"{case.name}/in/"
-    found = {k[len(prefix) :]: v.clone() for k, v in tensors.items() if k.startswith(prefix)}  # code under test may write to them
+    # code under test may write to them
+    found = {k[len(prefix) :]: v.clone() for k, v in tensors.items() if k.startswith(prefix)}
     if not found:
-        raise FixtureError(f"fixtures/{case.part}.safetensors has no inputs for case `{case.name}`; regenerate with `{REGENERATE}`.")
+        raise FixtureError(
+            f"fixtures/{case.part}.safetensors has no inputs for case `{case.name}`; regenerate with `{REGENERATE}`."
+        )
     return found
 
 
@@ -99,7 +104,10 @@ def expected_for(case: Case) -> dict[str, Any]:
             else:
                 values[name] = info["value"]
     if not values:
-        raise FixtureError(f"fixtures/{case.part}.safetensors has no expected outputs for `{case.name}`; regenerate with `{REGENERATE}`.")
+        raise FixtureError(
+            f"fixtures/{case.part}.safetensors has no expected outputs for `{case.name}`; "
+            f"regenerate with `{REGENERATE}`."
+        )
     return as_expected(values, dtypes)
 
 

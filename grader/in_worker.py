@@ -80,9 +80,10 @@ def run_cases(
                 raise ProtocolError("a reply to another request")
         except WorkerTimeout:
             worker.stop()
-            record(Result(case, "timeout", f"did not finish within {backstop(limit):g} s of wall-clock time (its limit is "
-                                           f"{limit:g} s of CPU time): is it waiting for something, or stuck in one long "
-                                           "computation? The other cases were still graded"))
+            record(Result(case, "timeout",
+                          f"did not finish within {backstop(limit):g} s of wall-clock time (its limit is "
+                          f"{limit:g} s of CPU time): is it waiting for something, or stuck in one long "
+                          "computation? The other cases were still graded"))
             continue
         except WorkerDied:
             note = worker.death_note()

@@ -92,7 +92,9 @@ def render(parts: list[PartScore], impl: str, console: Console) -> None:
             continue
         for r in ps.results:
             label, style = case_status(r)
-            table.add_row(f"  {r.case.name}", f"[dim]{points(r.score)} / {points(r.max_score)}[/]", f"[{style}]{escape(label)}[/]")
+            table.add_row(
+                f"  {r.case.name}", f"[dim]{points(r.score)} / {points(r.max_score)}[/]", f"[{style}]{escape(label)}[/]"
+            )
             if r.status != "passed":
                 problems.append(r)
     score, max_score = totals(parts)
@@ -112,7 +114,9 @@ def render(parts: list[PartScore], impl: str, console: Console) -> None:
             console.print(f"[bold]{r.case.id}[/] [{style}]{escape(label)}[/]")
             console.print("  " + escape(text).replace("\n", "\n  "), highlight=False)
     if results and all(r.status == "not_implemented" for r in results):
-        console.print("\nNothing is implemented yet. Start with Linear in assignment/, then `uv run pytest -k test_linear`.")
+        console.print(
+            "\nNothing is implemented yet. Start with Linear in assignment/, then `uv run pytest -k test_linear`."
+        )
 
 
 def render_source(findings: list[SourceFinding], console: Console) -> None:
@@ -161,7 +165,8 @@ def _as_json(parts: list[PartScore]) -> dict[str, Any]:
                 "cases": [
                     {
                         "name": r.case.name, "status": r.status, "score": r.score, "max_score": r.max_score,
-                        "message": explained(r), "hints": [{"id": i, "mistake": MISTAKES_BY_ID[i].name} for i in r.hints],
+                        "message": explained(r),
+                        "hints": [{"id": i, "mistake": MISTAKES_BY_ID[i].name} for i in r.hints],
                         "blocked_by": list(r.blocked_by),
                     }
                     for r in ps.results

@@ -1,4 +1,5 @@
-"""grade.py as a learner runs it: full marks, zero marks, a broken package, bad flags (hostile code: test_hostile.py)."""
+"""grade.py as a learner runs it: full marks, zero marks, a broken package, bad flags (hostile code:
+test_hostile.py)."""
 
 import json
 import os
@@ -97,7 +98,10 @@ def test_grade_py_reruns_itself_under_uv_when_this_python_lacks_torch():
     if subprocess.run(["uv", "--version"], capture_output=True).returncode != 0:
         pytest.skip("uv is not installed")
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "GRADE_PY_UNDER_UV")}
-    proc = subprocess.run([base, "grade.py", "--impl", "solutions", "--part", "silu"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    proc = subprocess.run(
+        [base, "grade.py", "--impl", "solutions", "--part", "silu"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "2 / 2" not in proc.stdout and "1 / 1" in proc.stdout
 
@@ -125,5 +129,6 @@ def test_a_known_mistake_is_named_in_the_table_the_json_and_pytest(tmp_path):
         capture_output=True, text=True, cwd=ROOT, timeout=300,
     )
     assert pytest_run.returncode == 1 and f"{len(failing)} failed" in pytest_run.stdout
-    failures = pytest_run.stdout.split("= FAILURES =")[1].split("short test summary")[0]  # CI=true repeats them in the summary
+    # CI=true repeats them in the summary
+    failures = pytest_run.stdout.split("= FAILURES =")[1].split("short test summary")[0]
     assert failures.count("Hint: " + hint.hint[:40]) == len(failing)

@@ -12,7 +12,8 @@ NEVER_IMPORTS = {
     "trainer": {"grader", "tools", "selftests", "solutions", "assignment"},
     "grader": {"tools", "selftests", "solutions", "assignment"},
 }
-DESCRIBED = ("grader", "grader/cases", "grader/mistakes", "grader/worker", "course", "trainer")  # packages whose docstring lists their modules
+# packages whose docstring lists their modules
+DESCRIBED = ("grader", "grader/cases", "grader/mistakes", "grader/worker", "course", "trainer")
 HAND_WRITTEN = ("grader", "course", "trainer", "tools", "selftests")
 LONGEST = 500
 
@@ -48,5 +49,7 @@ def test_a_package_docstring_names_every_module(package):
 
 
 def test_no_hand_written_module_is_longer_than_about_500_lines():
-    lengths = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for folder in HAND_WRITTEN for p in modules(folder)}
+    lengths = {
+        str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for folder in HAND_WRITTEN for p in modules(folder)
+    }
     assert {path: n for path, n in lengths.items() if n > LONGEST} == {}

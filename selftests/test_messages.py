@@ -79,7 +79,9 @@ def test_a_missing_public_name_is_named():
 
 
 def test_a_detached_output_says_why_no_gradient_flows():
-    result = run_case(CASES_BY_ID["silu/backward"], patched("detached", {"silu": lambda x: (x * torch.sigmoid(x)).detach()}))
+    result = run_case(
+        CASES_BY_ID["silu/backward"], patched("detached", {"silu": lambda x: (x * torch.sigmoid(x)).detach()})
+    )
     assert result.status == "failed" and "no grad_fn" in result.message
 
 
@@ -116,7 +118,9 @@ def test_positions_without_a_head_dim_are_named_whatever_the_rope():
 
 
 def run_pytest(*args):
-    return subprocess.run([sys.executable, "-m", "pytest", *args], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
 
 
 def test_an_unimplemented_stub_reads_as_one_line_in_pytest(pristine_stubs):

@@ -17,7 +17,9 @@ def graded_parts(variant) -> list[str]:
 
 def test_reference_scores_full_marks():
     parts = grade_in_process(patched("solutions_again", {}))
-    assert lost_points(parts) == set(), {n: [r.message for r in ps.results if r.status != "passed"] for n, ps in parts.items()}
+    assert lost_points(parts) == set(), {
+        n: [r.message for r in ps.results if r.status != "passed"] for n, ps in parts.items()
+    }
 
 
 @pytest.mark.parametrize("variant", VALID, ids=lambda v: v.name)
@@ -36,7 +38,9 @@ def test_mistake_loses_points_in_its_part_and_blocks_only_what_builds_on_it(vari
     lost = lost_points(parts)
     assert variant.part in lost, f"{variant.description}: no points lost in {variant.part}"
     for name in lost - {variant.part}:
-        assert variant.part in with_prerequisites([name]), f"{variant.description}: lost points in unrelated part {name}"
+        assert variant.part in with_prerequisites([name]), (
+            f"{variant.description}: lost points in unrelated part {name}"
+        )
         unblocked = [r.case.id for r in parts[name].results if r.status != "passed" and not r.blocked_by]
         assert not unblocked, f"{variant.description}: {unblocked} failed without naming what blocks them"
 

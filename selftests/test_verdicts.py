@@ -63,7 +63,8 @@ def test_a_judge_that_cannot_read_an_output_says_what_was_expected():
         norm = torch.sqrt(sum((p.grad ** 2).sum() for p in parameters if p.grad is not None))
         return norm, norm  # a tuple, not the norm
 
-    result = run_case(CASES_BY_ID["clip_grad_norm/above_max_norm"], patched("tuple_norm", {"clip_grad_norm": clip_grad_norm}))
+    impl = patched("tuple_norm", {"clip_grad_norm": clip_grad_norm})
+    result = run_case(CASES_BY_ID["clip_grad_norm/above_max_norm"], impl)
     assert result.status == "failed" and "it returned a tuple" in result.message, result.message
 
 
@@ -88,15 +89,13 @@ def test_right_values_in_the_wrong_dtype_are_not_told_of_overflowed_zeros():
 
 
 def test_a_broadcasting_crash_in_top_k_gets_no_top_k_hint():
-    class Generate(type(wrong("generate_top_k_too_large")["generate"])):
-        pass
-
     def generate(model, idx, max_new_tokens, temperature=1.0, top_k=None, top_p=None):
         if top_k is not None:
             torch.zeros(3) + torch.zeros(top_k + 1)  # a crash of another kind, where top-k is handled
         return SOLUTIONS.generate(model, idx, max_new_tokens, temperature, top_k, top_p)
 
-    results = grade_in_process(patched("broadcasting_top_k", {"generate": generate}), ["softmax", "generate"])["generate"]
+    impl = patched("broadcasting_top_k", {"generate": generate})
+    results = grade_in_process(impl, ["softmax", "generate"])["generate"]
     crashed = [r for r in results.results if r.status == "error"]
     assert crashed and all(r.hints == () for r in crashed)
 
@@ -129,14 +128,15 @@ def test_an_endless_loop_under_pytest_fails_within_its_limit_naming_the_learners
     package.mkdir()
     source = (ROOT / "solutions" / "building_blocks.py").read_text()
     loop = "def silu(x):\n    while True:  # the endless loop\n        pass\n"
-    (package / "__init__.py").write_text("from .building_blocks import *  # noqa: F401,F403\nfrom .building_blocks import silu\n")
+    (package / "__init__.py").write_text(
+        "from .building_blocks import *  # noqa: F401,F403\nfrom .building_blocks import silu\n")
     (package / "building_blocks.py").write_text(source + "\n\n" + loop)
     line = len((source + "\n\n").splitlines()) + 2
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", f"--impl={package}", "-k", "test_silu", "--timeout", "2"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    command = [sys.executable, "-m", "pytest", "-q", f"--impl={package}", "-k", "test_silu", "--timeout", "2"]
+    proc = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode == 1 and "2 failed" in proc.stdout
-    assert f"timed out: did not finish within 2 s of CPU time (an endless loop?); it was running silu (building_blocks.py:{line})" \
-        in " ".join(proc.stdout.split())
+    stopped = "timed out: did not finish within 2 s of CPU time (an endless loop?); it was running silu"
+    assert f"{stopped} (building_blocks.py:{line})" in " ".join(proc.stdout.split())
 
 
 HOG = "import time\nend = time.monotonic() + 120\nwhile time.monotonic() < end:\n    pass\n"

@@ -20,7 +20,9 @@ from .readme_figures import FIGURES, fill
 
 DOC = ROOT / "docs" / "mistakes.md"
 README = ROOT / "README.md"
-SECTIONS = {"linear": "Part 1: the building blocks", "layernorm": "Part 2: the transformer", "tokenizer": "Part 3: training"}
+SECTIONS = {
+    "linear": "Part 1: the building blocks", "layernorm": "Part 2: the transformer", "tokenizer": "Part 3: training"
+}
 
 
 def render() -> str:

@@ -62,9 +62,14 @@ def mistake_signature(case: Case, impl, inputs: dict, reference: dict, reference
     known_by_how_it_ran = execution_signature(execution)
     if known_by_how_it_ran:
         return known_by_how_it_ran
-    low_precision = any(v.dtype in (torch.float16, torch.bfloat16) for v in inputs.values() if isinstance(v, torch.Tensor))
+    low_precision = any(
+        v.dtype in (torch.float16, torch.bfloat16) for v in inputs.values() if isinstance(v, torch.Tensor)
+    )
     # In float16 or bfloat16 the native run is the mistake (an overflow, say), not its float64 re-run.
-    values = execution.outputs if low_precision else stored_values(case, impl, inputs, execution.outputs) or execution.outputs
+    values = (
+        execution.outputs if low_precision
+        else stored_values(case, impl, inputs, execution.outputs) or execution.outputs
+    )
     found = signature(values, reference, resemblance(case), dtypes(execution.outputs), reference_dtypes)
     if not (found["tensors"] or found["plain"]):
         # Right in float64: the mistake is a float32 overflow or underflow (log of a probability that is 0 in
@@ -114,7 +119,8 @@ def known_mistakes() -> dict[str, dict]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.make_fixtures", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="regenerate in memory and report files that would change; write nothing")
+    parser.add_argument("--check", action="store_true",
+                        help="regenerate in memory and report files that would change; write nothing")
     parser.add_argument(
         "--salt", default="", metavar="TEXT",
         help="mix TEXT into every seed: the same checks on inputs nobody has seen (hidden tests; "
@@ -147,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     for stale in set(p.name for p in FIXTURES_DIR.glob("*.safetensors")) - set(manifest):
         (FIXTURES_DIR / stale).unlink()
     total = sum((FIXTURES_DIR / n).stat().st_size for n in manifest)
-    print(f"wrote {len(manifest)} fixture files ({total / 1024:.0f} KiB) to {FIXTURES_DIR.name}/; changed: {', '.join(changed) or 'none'}")
+    print(
+        f"wrote {len(manifest)} fixture files ({total / 1024:.0f} KiB) to {FIXTURES_DIR.name}/; "
+        f"changed: {', '.join(changed) or 'none'}"
+    )
     return 0
 
 

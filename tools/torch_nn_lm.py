@@ -37,10 +37,15 @@ class TorchNNLM(nn.Module):
     def __init__(self, config):
         super().__init__()
         d_head = config.d_model // config.num_heads
-        angles = torch.outer(torch.arange(config.context_length).double(), config.rope_theta ** (-torch.arange(0, d_head, 2).double() / d_head))
+        angles = torch.outer(
+            torch.arange(config.context_length).double(),
+            config.rope_theta ** (-torch.arange(0, d_head, 2).double() / d_head),
+        )
         rope = (angles.cos().float(), angles.sin().float())
         self.token_embeddings = nn.Embedding(config.vocab_size, config.d_model)
-        self.layers = nn.ModuleList(Block(config.d_model, config.num_heads, config.d_ff, config.eps, rope) for _ in range(config.num_layers))
+        self.layers = nn.ModuleList(
+            Block(config.d_model, config.num_heads, config.d_ff, config.eps, rope) for _ in range(config.num_layers)
+        )
         self.ln_final = nn.RMSNorm(config.d_model, eps=config.eps)
         self.lm_head = nn.Linear(config.d_model, config.vocab_size, bias=False)
 

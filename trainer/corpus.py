@@ -20,12 +20,20 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+# A backslash at the end of a line joins it to the next: the passage's own lines end without one.
 PASSAGE = """\
-the little model read the same pages again and again. at first every letter was a guess, and the guesses were wild. then it noticed that a space comes after most words, that a dot is followed by a space, and that a new line starts a new thought.
-it learned the short words first: the, and, of, a, to, it, is. later it learned which words like to sit next to each other, and which never meet.
-the loss went down slowly, then quickly, then slowly again. it could not go lower than the floor, because the rest is chance: when the writer picks the next letter at random, no reader can know it in advance. that floor is the entropy of the text, and a good model comes close to it.
-so the model kept reading. it saw that the cat sat on the mat and that the dog ran to the park. it saw that the sun is warm and the rain is wet. it saw numbers, and it saw names, and it saw the same stories told in a new order.
-one day it wrote a line of its own. the line was not in the pages, but it sounded as if it could have been. that is what a language model does: it learns the shape of the text, not the text itself.
+the little model read the same pages again and again. at first every letter was a guess, and the guesses were wild. \
+then it noticed that a space comes after most words, that a dot is followed by a space, and that a new line starts a \
+new thought.
+it learned the short words first: the, and, of, a, to, it, is. later it learned which words like to sit next to each \
+other, and which never meet.
+the loss went down slowly, then quickly, then slowly again. it could not go lower than the floor, because the rest is \
+chance: when the writer picks the next letter at random, no reader can know it in advance. that floor is the entropy \
+of the text, and a good model comes close to it.
+so the model kept reading. it saw that the cat sat on the mat and that the dog ran to the park. it saw that the sun is \
+warm and the rain is wet. it saw numbers, and it saw names, and it saw the same stories told in a new order.
+one day it wrote a line of its own. the line was not in the pages, but it sounded as if it could have been. that is \
+what a language model does: it learns the shape of the text, not the text itself.
 the teacher was pleased, and the model went on reading.
 """
 

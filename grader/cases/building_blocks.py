@@ -86,7 +86,9 @@ def parameters_case(part, name, args, shape, small) -> Case:
 
     judge = all_of(
         has_state_dict("float32", f"{name}({call(args)})", {"weight": shape}),
-        has_state_dict("float64", f"{name}({call(small_args)}, dtype=torch.float64)", {"weight": small_shape}, dtype="float64"),
+        has_state_dict(
+            "float64", f"{name}({call(small_args)}, dtype=torch.float64)", {"weight": small_shape}, dtype="float64"
+        ),
     )
     return Case(part, "parameters", run=summaries, judge=judge, reference=False)
 
@@ -175,7 +177,8 @@ CASES += [
     )),
     Case("rmsnorm", "forward",  # rows from rms 1e-3 to 1e2: eps must sit inside the square root
          inputs=draw(x=rows_at_many_scales, weight=GAIN), run=rmsnorm_output, judge=close("output", tol=FP32)),
-    Case("rmsnorm", "backward", inputs=draw(x=normal(*BATCH, D_MODEL), weight=GAIN, grad_output=normal(*BATCH, D_MODEL)),
+    Case("rmsnorm", "backward",
+         inputs=draw(x=normal(*BATCH, D_MODEL), weight=GAIN, grad_output=normal(*BATCH, D_MODEL)),
          run=rmsnorm_gradients, judge=close("x.grad", "weight.grad", tol=FP32, none_means=NO_GRAD)),
     Case("rmsnorm", "float16",  # values ~300: squaring them overflows float16 (max 65504)
          inputs=draw(x=normal(*BATCH, D_MODEL, scale=100, dtype=torch.float16), weight=GAIN),
@@ -195,7 +198,8 @@ def silu_gradients(impl, x, grad_output):
 
 
 CASES += [
-    Case("silu", "forward", inputs=draw(x=normal(*BATCH, D_MODEL, scale=4)), run=silu_output, judge=close("output", tol=FP32)),
+    Case("silu", "forward", inputs=draw(x=normal(*BATCH, D_MODEL, scale=4)), run=silu_output,
+         judge=close("output", tol=FP32)),
     Case("silu", "backward", inputs=draw(x=normal(*BATCH, D_MODEL, scale=4), grad_output=normal(*BATCH, D_MODEL)),
          run=silu_gradients, judge=close("x.grad", tol=FP32, none_means=NO_GRAD)),
 ]
@@ -260,7 +264,8 @@ CASES += [
     Case("softmax", "last_dim", inputs=draw(x=SCORES), run=softmax_over(-1), judge=close("output", tol=FP32)),
     Case("softmax", "middle_dim", inputs=draw(x=SCORES), run=softmax_over(1), judge=close("output", tol=FP32)),
     Case("softmax", "large_inputs",  # exp(1000) overflows: subtract the max first
-         inputs=draw(x=normal(*BATCH, 11, scale=30, add=1000)), run=softmax_over(-1), judge=close("output", tol=LARGE_INPUTS)),
+         inputs=draw(x=normal(*BATCH, 11, scale=30, add=1000)), run=softmax_over(-1),
+         judge=close("output", tol=LARGE_INPUTS)),
     Case("softmax", "backward", inputs=draw(x=SCORES, grad_output=normal(*BATCH, 11)), run=softmax_gradients,
          judge=close("x.grad", tol=FP32, none_means=NO_GRAD)),
 ]
@@ -305,7 +310,10 @@ def masked_weights_are_zero(out, expected):
 
 def causal_outputs(impl, q, k, v, k_future_changed, v_future_changed):
     attention, mask = api(impl, "scaled_dot_product_attention"), torch.ones(CAUSAL_T, CAUSAL_T, dtype=torch.bool).tril()
-    return {"output": attention(q, k, v, mask), "output_future_changed": attention(q, k_future_changed, v_future_changed, mask)}
+    return {
+        "output": attention(q, k, v, mask),
+        "output_future_changed": attention(q, k_future_changed, v_future_changed, mask),
+    }
 
 
 def attention_gradients(impl, q, k, v, mask, grad_output):

@@ -44,12 +44,14 @@ def learns(out, _):
     if after > target:
         before, floor = out.get("before", float("nan")), out.get("floor", float("nan"))
         raise CaseFailed(
-            f"after {STEPS} steps on the built-in corpus your model's validation loss is {after:.3f} (from {before:.3f}); "
+            f"after {STEPS} steps on the built-in corpus your model's validation loss is {after:.3f} "
+            f"(from {before:.3f}); "
             f"the reference reaches about {REFERENCE_LOSS:.2f}, and anything below {target:.2f} passes "
             f"(the best possible is {floor:.3f}). Your parts pass on their own, so look at how they work together."
         )
 
 
 CASES += [
-    Case("training", "validation_loss_falls", run=train_briefly, judge=learns, reference=False, timeout=60, signatures=False),
+    Case("training", "validation_loss_falls", run=train_briefly, judge=learns, reference=False, timeout=60,
+         signatures=False),
 ]

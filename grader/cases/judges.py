@@ -33,7 +33,8 @@ NO_GRAD = "no gradient reached it; is it an nn.Parameter, and is every step diff
 
 # -- structure and initialisation -----------------------------------------------------------
 def has_state_dict(key: str, what: str, shapes: dict[str, tuple[int, ...]], dtype: str = "float32") -> Judge:
-    """Judge: `out[key]` (a learner.structure) holds exactly these names, with these shapes, as parameters of `dtype`."""
+    """Judge: `out[key]` (a learner.structure) holds exactly these names, with these shapes, as parameters of
+    `dtype`."""
 
     def judge(out: Outputs, _: Outputs) -> None:
         found = out.get(key)
@@ -43,23 +44,28 @@ def has_state_dict(key: str, what: str, shapes: dict[str, tuple[int, ...]], dtyp
         state, plain = found["state_dict"], found["plain_tensors"]
         unregistered = sorted(set(shapes) & set(plain))
         if unregistered:
-            raise CaseFailed(f"{what}.{unregistered[0]} is a plain tensor; wrap it in nn.Parameter so it is registered and trained.")
+            raise CaseFailed(
+                f"{what}.{unregistered[0]} is a plain tensor; wrap it in nn.Parameter so it is registered and trained."
+            )
         expect_names(what, documented=shapes, found=state)
         for name, shape in shapes.items():
             got_shape, got_dtype = state[name]
             if name not in found["parameters"]:
-                raise CaseFailed(f"{what}.{name} is a buffer, not a parameter: wrap it in nn.Parameter so it is trained.")
+                raise CaseFailed(
+                    f"{what}.{name} is a buffer, not a parameter: wrap it in nn.Parameter so it is trained."
+                )
             if tuple(got_shape) != tuple(shape):
                 raise CaseFailed(f"{what}.{name} has shape {tuple(got_shape)} but should have shape {tuple(shape)}.")
             if got_dtype != dtype:
-                raise CaseFailed(f"{what}.{name} has dtype {got_dtype} but should be {dtype}: pass the `dtype` (and `device`) "
-                                 "arguments on to torch when you create it.")
+                raise CaseFailed(f"{what}.{name} has dtype {got_dtype} but should be {dtype}: "
+                                 "pass the `dtype` (and `device`) arguments on to torch when you create it.")
 
     return judge
 
 
 def starts_as(what: str, **values: float) -> Judge:
-    """Judge: each named output tensor starts with every element equal to its value (a gain of ones, a bias of zeros)."""
+    """Judge: each named output tensor starts with every element equal to its value (a gain of ones, a bias of
+    zeros)."""
 
     def judge(out: Outputs, _: Outputs) -> None:
         for name, value in values.items():
@@ -88,7 +94,9 @@ def init_statistics(key: str, what: str, std: float, shape: tuple[int, ...]) -> 
                 f"(std {std:.4g}, slightly less once cut at ±3 std)."
             )
         if got_max > 3 * std * (1 + 1e-6):
-            raise CaseFailed(f"{what} has values up to {got_max / std:.2f} std; they should be cut at ±3 std = ±{3 * std:.4g}.")
+            raise CaseFailed(
+                f"{what} has values up to {got_max / std:.2f} std; they should be cut at ±3 std = ±{3 * std:.4g}."
+            )
         on_bounds = int(((w.abs() - 3 * std).abs() <= AT_BOUND * 3 * std).sum())
         if on_bounds > MOST_AT_BOUND:
             raise CaseFailed(

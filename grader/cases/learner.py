@@ -58,7 +58,9 @@ def load_weights(module: Any, what: str, weights: dict[str, Tensor]) -> Any:
         for name in state:  # in the module's own order: the stored weights come back in another one
             value = weights[name]
             if tuple(state[name].shape) != tuple(value.shape):
-                raise CaseFailed(f"{what}.{name} has shape {shape_str(state[name])} but should have shape {shape_str(value)}.")
+                raise CaseFailed(
+                    f"{what}.{name} has shape {shape_str(state[name])} but should have shape {shape_str(value)}."
+                )
             state[name].copy_(value)
     return module
 
@@ -67,7 +69,9 @@ def expect_names(what: str, documented, found) -> None:
     """The state dict's names are exactly the documented ones; else the missing and the unexpected ones, sorted."""
     missing, unexpected = sorted(set(documented) - set(found)), sorted(set(found) - set(documented))
     if missing or unexpected:
-        wrong = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"unexpected {', '.join(unexpected)}"] if unexpected else [])
+        wrong = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected {', '.join(unexpected)}"] if unexpected else []
+        )
         raise CaseFailed(f"{what}'s state dict should hold exactly the documented names; {'; '.join(wrong)}.")
 
 
@@ -100,7 +104,9 @@ class Grad:
     value: Tensor
 
 
-def forward_backward(fn: Callable[..., Any], grad_output: Tensor, *args: Any, module: nn.Module | None = None) -> Outputs:
+def forward_backward(
+    fn: Callable[..., Any], grad_output: Tensor, *args: Any, module: nn.Module | None = None
+) -> Outputs:
     """Gradients of <fn(*args), grad_output> with respect to the `Grad` arguments and the module's parameters."""
     leaves = {a.name: a.value.detach().clone().requires_grad_(True) for a in args if isinstance(a, Grad)}
     y = expect_tensor("output", fn(*(leaves[a.name] if isinstance(a, Grad) else a for a in args)))

@@ -23,7 +23,10 @@ def generated(impl, table, prompt, **sampling):
     model = BigramRecorder(table)
     out = expect_tensor("generate(...)", api(impl, "generate")(model, prompt.clone(), 12, **sampling))
     if out.dim() != 2 or out.shape[0] != prompt.shape[0]:
-        raise CaseFailed(f"generate returned shape {tuple(out.shape)}; expected (B, T + max_new_tokens) = ({prompt.shape[0]}, {prompt.shape[1] + 12}).")
+        raise CaseFailed(
+            f"generate returned shape {tuple(out.shape)}; expected (B, T + max_new_tokens) = "
+            f"({prompt.shape[0]}, {prompt.shape[1] + 12})."
+        )
     crops = [bool(x.shape[-1] <= GEN_CONTEXT and torch.equal(x, out[:, : prompt.shape[1] + i][:, -x.shape[-1] :]))
              for i, x in enumerate(model.inputs)]
     return {
@@ -40,7 +43,10 @@ def crops_and_matches(out, expected):
             "crop to idx[:, -model.config.context_length:] before each call."
         )
     if not out.get("inputs_are_suffixes"):
-        raise CaseFailed("each call to the model should get the last (at most context_length) tokens of the sequence so far, once per new token.")
+        raise CaseFailed(
+            "each call to the model should get the last (at most context_length) tokens of the sequence so far, "
+            "once per new token."
+        )
     close("tokens", tol=EXACT)(out, expected)
 
 
@@ -50,8 +56,13 @@ SAMPLES = 4000
 def sample_frequencies(impl, table, **sampling):
     """Frequencies of one sampled token after token 0, over many rows."""
     model = BigramRecorder(table)
-    out = expect_tensor("generate(...)", api(impl, "generate")(model, torch.zeros(SAMPLES, 1, dtype=torch.long), 1, **sampling))
-    return {"frequencies": torch.bincount(out[:, -1].long().clamp(0, GEN_VOCAB), minlength=GEN_VOCAB + 1)[:GEN_VOCAB] / SAMPLES}
+    out = expect_tensor(
+        "generate(...)", api(impl, "generate")(model, torch.zeros(SAMPLES, 1, dtype=torch.long), 1, **sampling)
+    )
+    return {
+        "frequencies": torch.bincount(out[:, -1].long().clamp(0, GEN_VOCAB), minlength=GEN_VOCAB + 1)[:GEN_VOCAB]
+        / SAMPLES
+    }
 
 
 def filtered(logits, temperature=1.0, top_k=None, top_p=None):
@@ -82,8 +93,8 @@ def sampling_case(name, **sampling):
         worst = int(((freq - want).abs() - 5 * sigma).argmax())
         if (freq[worst] - want[worst]).abs() > 5 * sigma[worst] + 1e-3:
             raise CaseFailed(
-                f"with {sampling}, token {worst} came up in {100 * freq[worst]:.1f}% of {SAMPLES} samples; it should be "
-                f"about {100 * want[worst]:.1f}%: sample from softmax(logits / temperature) after filtering."
+                f"with {sampling}, token {worst} came up in {100 * freq[worst]:.1f}% of {SAMPLES} samples; it should "
+                f"be about {100 * want[worst]:.1f}%: sample from softmax(logits / temperature) after filtering."
             )
 
     def run(impl, table):
@@ -102,7 +113,8 @@ def generated_with(**sampling):
 
 CASES += [
     *(
-        Case("generate", name, inputs=draw(table=normal(GEN_VOCAB, GEN_VOCAB, scale=3), prompt=integers(GEN_VOCAB, 3, 5)),
+        Case("generate", name,
+             inputs=draw(table=normal(GEN_VOCAB, GEN_VOCAB, scale=3), prompt=integers(GEN_VOCAB, 3, 5)),
              run=generated_with(**sampling), judge=crops_and_matches, reference_in_float64=False)
         for name, sampling in (("greedy_and_cropped", {"temperature": 0}), ("top_k_1_is_greedy", {"top_k": 1}))
     ),

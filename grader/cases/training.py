@@ -44,7 +44,8 @@ def tokenizer_round_trip(impl):
 
 def round_trips(out, expected):
     if out.get("vocab_size") != expected["vocab_size"]:
-        raise CaseFailed(f"vocab_size is {out.get('vocab_size')!r}; {TEXT!r} has {expected['vocab_size']} distinct characters.")
+        raise CaseFailed(f"vocab_size is {out.get('vocab_size')!r}; "
+                         f"{TEXT!r} has {expected['vocab_size']} distinct characters.")
     if out.get("ids") != expected["ids"]:
         raise CaseFailed(
             f"encode gave {out.get('ids')} but should give {expected['ids']}: a character's id is its index "
@@ -57,7 +58,8 @@ def round_trips(out, expected):
 
 def unknown_character_is_a_value_error(out, _):
     if out.get("raised") is None:
-        raise CaseFailed("encoding a character missing from the vocabulary should raise an error, but nothing was raised.")
+        raise CaseFailed("encoding a character missing from the vocabulary should raise an error, "
+                         "but nothing was raised.")
     if out["raised"] != "ValueError" or "Z" not in out.get("message", ""):
         raise CaseFailed(
             f"encoding 'Z', which the tokenizer never saw, raised {out['raised']}({out.get('message', '')!r}); "
@@ -71,7 +73,8 @@ def unknown_character(impl):
 
 CASES += [
     Case("tokenizer", "round_trip", run=tokenizer_round_trip, judge=round_trips),
-    Case("tokenizer", "unknown_character", run=unknown_character, judge=unknown_character_is_a_value_error, reference=False),
+    Case("tokenizer", "unknown_character", run=unknown_character, judge=unknown_character_is_a_value_error,
+         reference=False),
 ]
 
 
@@ -88,9 +91,11 @@ def are_shifted_windows(out, _):
     x, y = expect_tensor("inputs", out.get("inputs")), expect_tensor("targets", out.get("targets"))
     for name, t in (("inputs", x), ("targets", y)):
         if tuple(t.shape) != (8, 6):
-            raise CaseFailed(f"`{name}` has shape {tuple(t.shape)}; with batch_size 8 and context_length 6 it should be (8, 6).")
+            raise CaseFailed(f"`{name}` has shape {tuple(t.shape)}; "
+                             "with batch_size 8 and context_length 6 it should be (8, 6).")
         if t.dtype != torch.int64:
-            raise CaseFailed(f"`{name}` has dtype {str(t.dtype).removeprefix('torch.')}; token ids for an Embedding should be int64 (long).")
+            raise CaseFailed(f"`{name}` has dtype {str(t.dtype).removeprefix('torch.')}; "
+                             "token ids for an Embedding should be int64 (long).")
     starts = (x[:, 0] - 7) // 3
     for b in range(8):
         window = WINDOW_DATA[starts[b] : starts[b] + 6].long()
@@ -99,7 +104,8 @@ def are_shifted_windows(out, _):
         if torch.equal(y[b], x[b]):
             raise CaseFailed("the targets equal the inputs: they should be the same window shifted one token later.")
         if not torch.equal(y[b], WINDOW_DATA[starts[b] + 1 : starts[b] + 7].long()):
-            raise CaseFailed(f"targets[{b}] = {y[b].tolist()} should be the next token after each input: {(x[b] + 3).tolist()}.")
+            raise CaseFailed(f"targets[{b}] = {y[b].tolist()} "
+                             f"should be the next token after each input: {(x[b] + 3).tolist()}.")
 
 
 SPREAD_N, SPREAD_T = 40, 8  # valid starts 0 .. 31
@@ -136,15 +142,18 @@ def seeded_batches(impl):
 def follow_the_generator(out, _):
     a, again, b = (expect_tensor(k, out.get(k)) for k in ("inputs_seed_1", "inputs_seed_1_again", "inputs_seed_2"))
     if not torch.equal(a, again):
-        raise CaseFailed("two generators with the same seed gave different batches: draw the starts with torch.randint(..., generator=generator).")
+        raise CaseFailed("two generators with the same seed gave different batches: "
+                         "draw the starts with torch.randint(..., generator=generator).")
     if torch.equal(a, b):
-        raise CaseFailed("generators with different seeds gave the same batch: draw the starts with torch.randint(..., generator=generator).")
+        raise CaseFailed("generators with different seeds gave the same batch: "
+                         "draw the starts with torch.randint(..., generator=generator).")
 
 
 def too_short_is_a_value_error(out, _):
     if out.get("raised") != "ValueError":
         got = out.get("raised") or "nothing"
-        raise CaseFailed(f"get_batch on 8 tokens with context_length 8 (no whole window and target) raised {got}; raise a ValueError that says so.")
+        raise CaseFailed(f"get_batch on 8 tokens with context_length 8 (no whole window and target) raised {got}; "
+                         "raise a ValueError that says so.")
 
 
 def too_short(impl):
@@ -194,7 +203,9 @@ SMALL_GRADIENT_TOL = Tol(rtol=1e-4, atol=1e-4)
 
 
 def small_gradient_inputs(g, steps=6):
-    return {"w": randn(g, 4, 3), "s": randn(g, 5), "grad_w": randn(g, steps, 4, 3), "grad_s": randn(g, steps, 5, scale=3e-4)}
+    return {
+        "w": randn(g, 4, 3), "s": randn(g, 5), "grad_w": randn(g, steps, 4, 3), "grad_s": randn(g, steps, 5, scale=3e-4)
+    }
 
 
 def optimizer_facts(impl):
@@ -208,7 +219,8 @@ def optimizer_facts(impl):
     returned = opt.step(closure)
     return {
         "is_optimizer": isinstance(opt, torch.optim.Optimizer),
-        "defaults": {k: list(v) if isinstance(v, tuple) else v for k, v in opt.defaults.items() if k in ("lr", "betas", "eps", "weight_decay")},
+        "defaults": {k: list(v) if isinstance(v, tuple) else v
+                     for k, v in opt.defaults.items() if k in ("lr", "betas", "eps", "weight_decay")},
         "closure_loss": as_number("step(closure)", returned) if returned is not None else None,
     }
 
@@ -217,7 +229,8 @@ def is_torch_optimizer(out, expected):
     if not out.get("is_optimizer"):
         raise CaseFailed("AdamW should subclass torch.optim.Optimizer (class AdamW(torch.optim.Optimizer)).")
     if out.get("defaults") != expected["defaults"]:
-        raise CaseFailed(f"AdamW's defaults are {out.get('defaults')}; they should be torch.optim.AdamW's: {expected['defaults']}.")
+        raise CaseFailed(f"AdamW's defaults are {out.get('defaults')}; "
+                         f"they should be torch.optim.AdamW's: {expected['defaults']}.")
     if out.get("closure_loss") != 42.0:
         raise CaseFailed("step(closure) should call closure() and return what it returns.")
 
@@ -252,7 +265,9 @@ def resumes_from_state_dict(out, _):
 
 
 def two_groups(impl, w, b, grad_w, grad_b):
-    return adamw_trajectory(impl, {"w": grad_w, "b": grad_b}, TWO_GROUPS, {"lr": 0.05, "weight_decay": 0.1}, {"w": w, "b": b})
+    return adamw_trajectory(
+        impl, {"w": grad_w, "b": grad_b}, TWO_GROUPS, {"lr": 0.05, "weight_decay": 0.1}, {"w": w, "b": b}
+    )
 
 
 def small_gradients(impl, w, s, grad_w, grad_s):
@@ -262,8 +277,8 @@ def small_gradients(impl, w, s, grad_w, grad_s):
 
 def missing_gradients(impl, w, b, grad_w, grad_b):
     """b has no gradient at steps 0, 1 and 3: its t counts its own steps."""
-    return adamw_trajectory(impl, {"w": grad_w, "b": grad_b}, [{"params": ["w", "b"]}], {"lr": 0.05, "weight_decay": 0.2},
-                            {"w": w, "b": b}, skip={("b", 0), ("b", 1), ("b", 3)})
+    return adamw_trajectory(impl, {"w": grad_w, "b": grad_b}, [{"params": ["w", "b"]}],
+                            {"lr": 0.05, "weight_decay": 0.2}, {"w": w, "b": b}, skip={("b", 0), ("b", 1), ("b", 3)})
 
 
 CASES += [
@@ -272,8 +287,8 @@ CASES += [
          inputs=adamw_inputs, run=two_groups, judge=close("w", "b", tol=FP32), weight=2, resemblance=FP32),
     Case("adamw", "small_gradients",  # where eps matters: inside or outside the sqrt, and each group's own
          inputs=small_gradient_inputs, run=small_gradients, judge=close("w", "s", tol=SMALL_GRADIENT_TOL)),
-    Case("adamw", "skips_missing_gradients", inputs=adamw_inputs, run=missing_gradients, judge=close("w", "b", tol=FP32),
-         resemblance=FP32),
+    Case("adamw", "skips_missing_gradients", inputs=adamw_inputs, run=missing_gradients,
+         judge=close("w", "b", tol=FP32), resemblance=FP32),
     Case("adamw", "state_dict", inputs=draw(w=normal(4, 3), grad_w=normal(5, 4, 3)), run=adamw_resume,
          judge=resumes_from_state_dict, reference=False, weight=0.5),
 ]
@@ -289,7 +304,9 @@ SCHEDULES = {
 def schedule_values(impl):
     schedule = api(impl, "cosine_lr_schedule")
     return {
-        name: torch.tensor([as_number("cosine_lr_schedule", schedule(t, *args)) for t in range(args[3] + 5)], dtype=torch.float64)
+        name: torch.tensor(
+            [as_number("cosine_lr_schedule", schedule(t, *args)) for t in range(args[3] + 5)], dtype=torch.float64
+        )
         for name, args in SCHEDULES.items()
     }
 
@@ -331,14 +348,16 @@ def clip(impl, max_norm, a, b, c):
 def clipped_like_torch(out, expected):
     norm = out.get("norm")
     if norm is None:
-        raise CaseFailed("clip_grad_norm should return the total norm from before clipping (a 0-dim tensor); it returned None.")
+        raise CaseFailed("clip_grad_norm should return the total norm from before clipping (a 0-dim tensor); "
+                         "it returned None.")
     if isinstance(norm, (int, float)) and not isinstance(norm, bool):
         norm = torch.tensor(float(norm))
     if not isinstance(norm, torch.Tensor) or norm.numel() != 1:
-        raise CaseFailed(f"clip_grad_norm should return the total norm from before clipping, one number (a 0-dim tensor); "
-                         f"it returned {describe(norm)}.")
+        raise CaseFailed(f"clip_grad_norm should return the total norm from before clipping, one number "
+                         f"(a 0-dim tensor); it returned {describe(norm)}.")
     if not out.get("untouched_have_no_grad"):
-        raise CaseFailed("parameters without a gradient (frozen, or unused) should be skipped, and their .grad left None.")
+        raise CaseFailed("parameters without a gradient (frozen, or unused) should be skipped, "
+                         "and their .grad left None.")
     close("a.grad", "b.grad", "c.grad", tol=FP32)(out, expected)
     expect_close("norm", norm.reshape(()).to(torch.float32), expected["norm"], FP32)
 
@@ -353,7 +372,8 @@ def clip_to(max_norm: float):
 THREE_GRADIENTS = draw(a=normal(4, 3), b=normal(5), c=normal(2, 2, 2))
 
 CASES += [
-    Case("clip_grad_norm", "above_max_norm", inputs=THREE_GRADIENTS, run=clip_to(1.0), judge=clipped_like_torch, weight=2),
+    Case("clip_grad_norm", "above_max_norm", inputs=THREE_GRADIENTS, run=clip_to(1.0), judge=clipped_like_torch,
+         weight=2),
     Case("clip_grad_norm", "below_max_norm",  # leaves the gradients alone
          inputs=THREE_GRADIENTS, run=clip_to(100.0), judge=clipped_like_torch),
 ]
@@ -382,7 +402,8 @@ def checkpoint_resume(impl, x, y, to_path: bool):
 
 def resumes_bit_for_bit(out, _):
     if out.get("iteration") != 3:
-        raise CaseFailed(f"load_checkpoint returned {out.get('iteration')!r}; it should return the iteration that was saved, 3.")
+        raise CaseFailed(f"load_checkpoint returned {out.get('iteration')!r}; "
+                         "it should return the iteration that was saved, 3.")
     if not out.get("bit_for_bit"):
         raise CaseFailed(
             "training resumed from the checkpoint ends with different weights than training that never stopped: "
@@ -422,7 +443,8 @@ def loss_estimates(impl):
         }
     model = LossRecorder()
     out["same_seed"], out["same_seed_again"], out["other_seed"] = (
-        as_number("estimate_loss", estimate(model, data, 4, 8, 5, "cpu", torch.Generator().manual_seed(seed))) for seed in (1, 1, 2)
+        as_number("estimate_loss", estimate(model, data, 4, 8, 5, "cpu", torch.Generator().manual_seed(seed)))
+        for seed in (1, 1, 2)
     )
     return out
 
@@ -431,20 +453,24 @@ def evaluates_politely(out, _):
     for mode in ("train", "eval"):
         r = out.get(mode) or {}
         if r.get("calls") != 5:
-            raise CaseFailed(f"estimate_loss with eval_iters=5 called the model {r.get('calls')} times; it should evaluate 5 batches.")
+            raise CaseFailed(f"estimate_loss with eval_iters=5 called the model {r.get('calls')} times; "
+                             "it should evaluate 5 batches.")
         if not r.get("all_in_eval_mode"):
-            raise CaseFailed("the model was in training mode while estimate_loss evaluated it: call model.eval() first.")
+            raise CaseFailed("the model was in training mode while estimate_loss evaluated it: "
+                             "call model.eval() first.")
         if r.get("any_with_grad"):
             raise CaseFailed("estimate_loss ran the model with gradients enabled: evaluate under torch.no_grad().")
         if not math.isclose(r["value"], r["mean_of_calls"], rel_tol=1e-6, abs_tol=1e-9):
-            raise CaseFailed(f"estimate_loss returned {r['value']:.6g}, but the mean of the 5 losses the model returned is {r['mean_of_calls']:.6g}.")
+            raise CaseFailed(f"estimate_loss returned {r['value']:.6g}, "
+                             f"but the mean of the 5 losses the model returned is {r['mean_of_calls']:.6g}.")
         if r.get("mode_after") != mode:
             raise CaseFailed(
                 f"a model in {mode} mode was left in {r.get('mode_after')} mode after estimate_loss: "
                 "save model.training before evaluating and restore it with model.train(was_training)."
             )
     if out.get("same_seed") != out.get("same_seed_again") or out.get("same_seed") == out.get("other_seed"):
-        raise CaseFailed("estimate_loss should draw its batches with get_batch(..., generator): the same seed should give the same value.")
+        raise CaseFailed("estimate_loss should draw its batches with get_batch(..., generator): "
+                         "the same seed should give the same value.")
 
 
 CASES += [Case("estimate_loss", "modes_and_mean", run=loss_estimates, judge=evaluates_politely, reference=False)]

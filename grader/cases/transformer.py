@@ -70,7 +70,9 @@ def config(impl, preset: str, **sizes):
 
 
 def block_config(impl, preset: str):
-    return config(impl, preset, vocab_size=29, context_length=CONTEXT, d_model=D_MODEL, num_layers=1, num_heads=HEADS, d_ff=D_FF)
+    return config(
+        impl, preset, vocab_size=29, context_length=CONTEXT, d_model=D_MODEL, num_layers=1, num_heads=HEADS, d_ff=D_FF
+    )
 
 
 def rope(impl, d_k=D_HEAD, max_seq_len=CONTEXT, theta=10000.0):
@@ -79,7 +81,9 @@ def rope(impl, d_k=D_HEAD, max_seq_len=CONTEXT, theta=10000.0):
 
 def attention(impl, weights, bias=False, with_rope=False):
     dtype = weights["q_proj.weight"].dtype
-    module = api(impl, "MultiHeadSelfAttention")(D_MODEL, HEADS, bias=bias, rope=rope(impl) if with_rope else None, dtype=dtype)
+    module = api(impl, "MultiHeadSelfAttention")(
+        D_MODEL, HEADS, bias=bias, rope=rope(impl) if with_rope else None, dtype=dtype
+    )
     return load_weights(module, "MultiHeadSelfAttention", weights)
 
 
@@ -131,10 +135,12 @@ CASES += [
         starts_as("LayerNorm(40)", weight=1, bias=0),
     )),
     Case("layernorm", "forward",  # rows with an offset and many scales
-         inputs=draw(x=offset_rows_at_many_scales, **GAIN_AND_BIAS), run=layernorm_output, judge=close("output", tol=FP32)),
+         inputs=draw(x=offset_rows_at_many_scales, **GAIN_AND_BIAS), run=layernorm_output,
+         judge=close("output", tol=FP32)),
     Case("layernorm", "backward", inputs=draw(x=normal(3, 5, 40), **GAIN_AND_BIAS, grad_output=normal(3, 5, 40)),
          run=layernorm_gradients, judge=close("x.grad", "weight.grad", "bias.grad", tol=FP32, none_means=NO_GRAD)),
-    Case("layernorm", "float16", inputs=draw(x=normal(3, 5, 40, scale=100, add=50, dtype=torch.float16), **GAIN_AND_BIAS),
+    Case("layernorm", "float16",
+         inputs=draw(x=normal(3, 5, 40, scale=100, add=50, dtype=torch.float16), **GAIN_AND_BIAS),
          run=layernorm_output, judge=close("output", tol=FP16), resemblance=FP16),
 ]
 
@@ -177,9 +183,12 @@ CASES += [
          run=biased_linear_output, judge=close("output", tol=FP32)),
     Case("gelu", "mlp_parameters", run=mlp_parameters, reference=False, judge=all_of(
         has_state_dict("with_bias", "GeluMLP(24, 56)", MLP_SHAPES),
-        has_state_dict("without_bias", "GeluMLP(24, 56, bias=False)", {k: v for k, v in MLP_SHAPES.items() if "bias" not in k}),
+        has_state_dict(
+            "without_bias", "GeluMLP(24, 56, bias=False)", {k: v for k, v in MLP_SHAPES.items() if "bias" not in k}
+        ),
     )),
-    Case("gelu", "mlp_backward", inputs=draw(x=normal(3, 5, 24), **weights(MLP_SHAPES, "w."), grad_output=normal(3, 5, 24)),
+    Case("gelu", "mlp_backward",
+         inputs=draw(x=normal(3, 5, 24), **weights(MLP_SHAPES, "w."), grad_output=normal(3, 5, 24)),
          run=mlp_output_and_gradients, judge=close(*MLP_GRADS, tol=FP32, none_means=NO_GRAD)),
 ]
 
@@ -225,7 +234,9 @@ def depends_only_on_distance(out, _):
     """The property alone: rotated q·k depends on the distance between the positions, and only on it."""
     dots = expect_tensor("dots", out.get("dots"))
     if dots.shape != (32, 32) or not torch.isfinite(dots).all():
-        raise CaseFailed(f"rope(x, positions) for 32 positions should give 32 rotated vectors; q·k came out as {describe(dots)}.")
+        raise CaseFailed(
+            f"rope(x, positions) for 32 positions should give 32 rotated vectors; q·k came out as {describe(dots)}."
+        )
     shifted = (dots[1:, 1:] - dots[:-1, :-1]).abs().max().item()
     if shifted > 1e-4:
         raise CaseFailed(
@@ -241,7 +252,8 @@ CASES += [
     Case("rope", "buffers",  # cos/sin are derived, not learned: not in the state dict
          run=rope_buffers, judge=buffers_not_in_state_dict, reference=False),
     Case("rope", "forward",  # positions per sequence, in any order
-         inputs=draw(x=normal(3, T, 16), positions=integers(32, 3, T)), run=rope_output, judge=close("output", tol=FP32)),
+         inputs=draw(x=normal(3, T, 16), positions=integers(32, 3, T)), run=rope_output,
+         judge=close("output", tol=FP32)),
     Case("rope", "broadcast_positions",  # x (B, heads, T, d_k) with one (T,) row of positions
          inputs=draw(x=normal(2, 3, T, 16)), run=rope_one_row_of_positions, judge=close("output", tol=FP32)),
     Case("rope", "relative_positions",  # q·k after rotation depends only on the distance m - n
@@ -339,7 +351,8 @@ CASES += [
     Case("multihead_attention", "parameters", run=mhsa_parameters, reference=False, judge=all_of(
         has_state_dict("no_bias", f"MultiHeadSelfAttention({D_MODEL}, {HEADS})", ATTENTION),
         has_state_dict("bias", f"MultiHeadSelfAttention({D_MODEL}, {HEADS}, bias=True)", ATTENTION_WITH_BIAS),
-        has_state_dict("rope", f"MultiHeadSelfAttention({D_MODEL}, {HEADS}, rope=...)", ATTENTION),  # the tables are not state
+        # the tables are not state
+        has_state_dict("rope", f"MultiHeadSelfAttention({D_MODEL}, {HEADS}, rope=...)", ATTENTION),
     )),
     Case("multihead_attention", "forward",  # 4 heads of 8: scale by sqrt(8), not sqrt(32)
          inputs=draw(x=X, **weights(ATTENTION_WITH_BIAS)), run=mhsa_output(bias=True), judge=close("output", tol=FP32)),

@@ -162,7 +162,8 @@ class _AdamWIgnoresGroups(_AdamW):
 @wrong("adamw_ignores_group_betas_and_eps", replaces="AdamW")
 class _AdamWIgnoresGroupBetasAndEps(_AdamW):
     def _hyperparameters(self, group: dict) -> dict:
-        return {**group, "betas": self.defaults["betas"], "eps": self.defaults["eps"]}  # a group's lr is read, its betas not
+        # a group's lr is read, its betas not
+        return {**group, "betas": self.defaults["betas"], "eps": self.defaults["eps"]}
 
 
 @wrong("adamw_crashes_on_missing_grad", replaces="AdamW")

@@ -182,7 +182,8 @@ class _AdamWTorchForm(_AdamW):
 
 @valid(
     "adamw_paper_order",
-    "the Adam paper's efficient order: alpha_t = lr sqrt(1 - beta2^t) / (1 - beta1^t), then p -= alpha_t m / (sqrt(v) + eps)",
+    "the Adam paper's efficient order: alpha_t = lr sqrt(1 - beta2^t) / (1 - beta1^t), "
+    "then p -= alpha_t m / (sqrt(v) + eps)",
     replaces="AdamW",
 )
 class _AdamWPaperOrder(_AdamW):

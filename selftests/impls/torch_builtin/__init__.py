@@ -1,8 +1,9 @@
 """An independent, correct implementation of the whole API (Parts 1 to 3) built on torch's own functions.
 
 The grader's self-tests grade this package alongside the reference solutions. It shares no
-code with `solutions` (only the provided TransformerConfig, taken from the stubs), so a full score here shows the grader accepts any correct
-implementation, not just one that matches the reference line for line.
+code with `solutions` (only the provided TransformerConfig, taken from the stubs), so a full
+score here shows the grader accepts any correct implementation, not just one that matches the
+reference line for line.
 """
 
 from __future__ import annotations
@@ -239,7 +240,9 @@ def _norm(config: TransformerConfig, device=None, dtype=None) -> nn.Module:
 class TransformerBlock(nn.Module):
     """Pre-norm: x + attn(ln1(x)), then + ffn(ln2(x))."""
 
-    def __init__(self, config: TransformerConfig, rope: RotaryPositionalEmbedding | None = None, device=None, dtype=None):
+    def __init__(
+        self, config: TransformerConfig, rope: RotaryPositionalEmbedding | None = None, device=None, dtype=None
+    ):
         super().__init__()
         factory = {"device": device, "dtype": dtype}
         self.ln1 = _norm(config, **factory)
@@ -268,8 +271,12 @@ class TransformerLM(nn.Module):
             self.rope = None
         else:
             self.position_embeddings = None
-            self.rope = RotaryPositionalEmbedding(config.rope_theta, config.d_head, config.context_length, device=device)
-        self.layers = nn.ModuleList([TransformerBlock(config, rope=self.rope, **factory) for _ in range(config.num_layers)])
+            self.rope = RotaryPositionalEmbedding(
+                config.rope_theta, config.d_head, config.context_length, device=device
+            )
+        self.layers = nn.ModuleList(
+            [TransformerBlock(config, rope=self.rope, **factory) for _ in range(config.num_layers)]
+        )
         self.ln_final = _norm(config, **factory)
         self.lm_head = (BiasedLinear if config.bias else Linear)(config.d_model, config.vocab_size, **factory)
 
@@ -345,7 +352,10 @@ def get_batch(data, batch_size: int, context_length: int, device="cpu", generato
 class AdamW(torch.optim.AdamW):
     """torch.optim.AdamW itself, with the API's signature and defaults."""
 
-    def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8, weight_decay: float = 0.01):
+    def __init__(
+        self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
 
 
@@ -365,7 +375,14 @@ def clip_grad_norm(parameters, max_norm: float, eps: float = 1e-6) -> Tensor:
 
 
 def save_checkpoint(out, model: nn.Module, optimizer: torch.optim.Optimizer, iteration: int) -> None:
-    torch.save({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(), "iteration": iteration}, out)
+    torch.save(
+        {
+            "model_state_dict": model.state_dict(),
+            "optimizer_state_dict": optimizer.state_dict(),
+            "iteration": iteration,
+        },
+        out,
+    )
 
 
 def load_checkpoint(src, model: nn.Module, optimizer: torch.optim.Optimizer) -> int:
@@ -381,7 +398,9 @@ def estimate_loss(model: nn.Module, data, batch_size: int, context_length: int, 
     model.eval()
     try:
         with torch.inference_mode():
-            losses = [model(*get_batch(data, batch_size, context_length, device, generator))[1] for _ in range(eval_iters)]
+            losses = [
+                model(*get_batch(data, batch_size, context_length, device, generator))[1] for _ in range(eval_iters)
+            ]
     finally:
         model.train(was_training)
     return torch.stack(losses).double().mean().item()
