@@ -72,8 +72,9 @@ def children_cpu() -> float:
 
 
 def startup(args: argparse.Namespace, machine: Machine) -> figures.Startup | None:
-    if args.against:
-        return startup_against(args.repeats, args.against)
+    if args.against:  # two trees compared: no figure for the README
+        startup_against(args.repeats, args.against)
+        return None
     py = sys.executable
     base = wall_time([py, "-c", "import torch"], args.repeats)
     commands = [
@@ -113,7 +114,6 @@ def startup_against(repeats: int, revision: str) -> None:
               f"at {revision} {there:.2f} {unit}, {here / there:.2f}x (aim <= 1.2x)")
         for name in trees:
             print(f"  {name:>8}: " + " ".join(f"{t:.2f}" for t in measured[name]))
-    return None
 
 
 # -- ops ---------------------------------------------------------------------------------------------------
