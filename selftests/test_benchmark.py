@@ -24,7 +24,7 @@ def made_up_results() -> dict[str, object]:
         "training": figures.Training(MACHINE, "defaults", 0.05, 60, 3000, [figures.Floor("a floor, 0.5", 300, 20.0),
                                                                           figures.Floor("another", None, None)],
                                      30000.0, 40000.0),
-        "batch": figures.Batch(MACHINE, 4, [figures.BatchRun(1, 40.0, 30.0), figures.BatchRun(2, 30.0, 32.0)]),
+        "batch": figures.Batch(MACHINE, 4, [figures.BatchRun(1, 40.0), figures.BatchRun(2, 30.0)]),
     }
 
 

@@ -159,8 +159,7 @@ class Training:
 @dataclass
 class BatchRun:
     jobs: int
-    seconds: float  # the whole command
-    cpu: float  # CPU seconds of every process it ran
+    seconds: float  # the whole command, wall-clock
 
 
 @dataclass
@@ -174,10 +173,8 @@ class Batch:
         for run in self.runs:
             rate = self.copies / run.seconds * 60
             jobs = f"{run.jobs}" + (" (one per core)" if run.jobs == self.machine.cores > 1 else "")
-            rows.append([jobs, f"{run.seconds:.1f}", f"{rate:.1f}", f"{rate / run.jobs:.1f}",
-                         f"{run.cpu / self.copies:.1f}"])
-        text = table(["`--jobs`", f"seconds for {self.copies}", "submissions per minute", "per minute per core",
-                      "CPU seconds per submission"], rows)
+            rows.append([jobs, f"{run.seconds:.1f}", f"{rate:.1f}", f"{rate / run.jobs:.1f}"])
+        text = table(["`--jobs`", f"seconds for {self.copies}", "submissions per minute", "per minute per core"], rows)
         return {"batch": f"{text}\n\n{self.machine.line()}"}
 
 
