@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from course.from_scratch import SettingError, policy_on
+from course.launch import positive
 from course.packages import IMPL_HELP, ImplNotFound, import_failure, load, resolve
 from course.parts import PARTS
 from grader.cases import cases_of
@@ -26,7 +27,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addoption(
         "--timeout",
-        type=float,
+        type=positive,
         default=None,
         metavar="SECONDS",
         help="CPU-time limit per case, as grade.py's --timeout (default: each case's own, 20 s for most)",

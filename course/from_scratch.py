@@ -98,7 +98,6 @@ RULES: dict[str, Rule] = {
 }
 
 ALL_BUILTINS: frozenset[str] = frozenset(name for rule in RULES.values() for name in rule.builtins)
-ALL_KERNELS: frozenset[str] = frozenset(name for rule in RULES.values() for name in rule.kernels)
 
 
 @dataclass(frozen=True)
@@ -108,7 +107,8 @@ class BuiltinUse:
     name: str  # the learner's public name whose code used it ("softmax"), or the enclosing definition's name
     builtin: str  # its dotted name ("torch.softmax"), or an aten kernel ("aten._softmax")
     where: str = ""  # the learner's line: "building_blocks.py:201"
-    how: str = "calls"  # "calls"; "is built on" for a subclass whose inherited code ran; "imports" in the source
+    how: str = "calls"  # one of HOW: "is built on" for a subclass whose inherited code ran; "imports" or "uses"
+    # in the source
 
 
 HOW = ("calls", "is built on", "imports", "uses")

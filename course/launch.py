@@ -5,6 +5,7 @@ Imports nothing beyond the standard library until the environment is right, so a
 Python can run it.
 """
 
+import argparse
 import importlib
 import importlib.util
 import os
@@ -36,3 +37,14 @@ def run_script(script: str, cli: str) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)  # skips the interpreter's slow teardown of torch; everything is written
+
+
+def positive(text: str) -> float:
+    """An argparse type: a number above 0 (not 0, a negative number or nan)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
+    return value

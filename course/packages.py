@@ -70,10 +70,24 @@ def load(resolved: str) -> ModuleType:
     return module
 
 
+def package_folder(spec: str) -> Path:
+    """The folder of the package `spec` names (a path, or a name importable from here), without importing it."""
+    path = Path(spec)
+    if path.is_dir():
+        return path.resolve()
+    try:
+        found = importlib.util.find_spec(spec)
+    except Exception:  # a dotted name's parent package that fails to import, too
+        found = None
+    if found is not None and found.submodule_search_locations:
+        return Path(list(found.submodule_search_locations)[0]).resolve()
+    return REPO_ROOT / spec.replace(".", "/")
+
+
 def import_failure(spec: str, exc: BaseException) -> str:
     """'could not import SPEC: NameError: ... (at <module> (__init__.py:3))': why a package failed to import, in
     one line, with the innermost line of the package's own files that raised (a SyntaxError names its own)."""
-    root = Path(spec) if Path(spec).is_absolute() else REPO_ROOT / spec.replace(".", "/")
+    root = package_folder(spec)
     own = own_entries(exc, str(root))
     where = ""
     if own and not isinstance(exc, SyntaxError):

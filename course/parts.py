@@ -2,7 +2,8 @@
 
 A part's points are shared among its cases by each case's weight. A part that builds on
 others names them in `requires`: when it fails while one of those is not yet passing, the
-report says "blocked by <part>" instead of blaming it.
+report says "blocked by <part>" where the case ran that part's code (or that code raised),
+and otherwise names the failing part as a possible cause (grader/scoring.py).
 """
 
 from collections.abc import Iterable

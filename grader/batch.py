@@ -93,6 +93,7 @@ class Batch:
         self.reports = reports
         self.flags = ["--forbid-builtins" if forbid_builtins else "--allow-builtins"]
         self.flags += ["--timeout", f"{args.timeout:g}"] if args.timeout else []
+        self.flags += ["--memory-limit", f"{args.memory_limit:g}"]
         self.flags += [flag for part in args.part or () for flag in ("--part", part)]
         self.options = json.dumps({"flags": self.flags, "grader": grader_digest()})
         self.jobs = args.jobs or cores()

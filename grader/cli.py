@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from course.from_scratch import SettingError, policy_on
+from course.launch import positive
 from course.packages import IMPL_HELP, ImplNotFound, resolve
 from course.parts import PARTS, with_prerequisites
 
@@ -85,16 +86,6 @@ def count(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
     return int(text)
-
-
-def positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
-    return value
 
 
 def write_atomically(path: Path, data: dict, final: bool) -> None:

@@ -28,6 +28,9 @@ from .checks import as_expected
 FIXTURES_DIR = Path(os.environ.get("GRADER_FIXTURES", REPO_ROOT / "fixtures"))
 MANIFEST = "manifest.json"
 REGENERATE = "uv run python -m tools.make_fixtures"
+# What to do about a bad fixture: a learner's handout has no tools/, so there it can only be restored.
+RESTORE = "restore fixtures/ from git (`git checkout -- fixtures/`)"
+FIX = f"{RESTORE} or regenerate them with `{REGENERATE}`" if (REPO_ROOT / "tools").is_dir() else RESTORE
 
 
 class FixtureError(Exception):
@@ -50,7 +53,7 @@ def _manifest() -> dict[str, str]:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise FixtureError(f"{path} is missing or unreadable ({exc}); regenerate with `{REGENERATE}`.") from None
+        raise FixtureError(f"{path} is missing or unreadable ({exc}); {FIX}.") from None
 
 
 @cache
@@ -59,17 +62,17 @@ def load_part(part: str) -> tuple[dict[str, torch.Tensor], dict[str, dict]]:
     path = FIXTURES_DIR / name
     want = _manifest().get(name)
     if want is None:
-        raise FixtureError(f"fixtures/{name} is not in {MANIFEST}; regenerate with `{REGENERATE}`.")
+        raise FixtureError(f"fixtures/{name} is not in {MANIFEST}; {FIX}.")
     try:
         data = path.read_bytes()
     except OSError:
         raise FixtureError(
-            f"fixtures/{name} is missing; restore it from git or regenerate with `{REGENERATE}`."
+            f"fixtures/{name} is missing; {FIX}."
         ) from None
     if sha256(data) != want:
         raise FixtureError(
             f"fixtures/{name} does not match its sha256 in {MANIFEST} (edited or corrupted); "
-            f"restore it from git or regenerate with `{REGENERATE}`."
+            f"{FIX}."
         )
     return load_tensors(data), _metadata(data)
 
@@ -83,7 +86,7 @@ def inputs_for(case: Case) -> dict[str, Any]:
     found = {k[len(prefix) :]: v.clone() for k, v in tensors.items() if k.startswith(prefix)}
     if not found:
         raise FixtureError(
-            f"fixtures/{case.part}.safetensors has no inputs for case `{case.name}`; regenerate with `{REGENERATE}`."
+            f"fixtures/{case.part}.safetensors has no inputs for case `{case.name}`; {FIX}."
         )
     return found
 
@@ -106,7 +109,7 @@ def expected_for(case: Case) -> dict[str, Any]:
     if not values:
         raise FixtureError(
             f"fixtures/{case.part}.safetensors has no expected outputs for `{case.name}`; "
-            f"regenerate with `{REGENERATE}`."
+            f"{FIX}."
         )
     return as_expected(values, dtypes)
 

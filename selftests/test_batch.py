@@ -127,10 +127,11 @@ def test_other_options_or_another_grader_make_every_submission_new(tmp_path, mon
     (tmp_path / "one").mkdir()
     (tmp_path / "one" / "__init__.py").write_text("x = 1\n")
     (sub,) = discover(tmp_path)
-    options = {"timeout": None, "part": None, "jobs": 1}
+    options = {"timeout": None, "part": None, "jobs": 1, "memory_limit": 4.0}
     fingerprint = {forbid: Batch(Namespace(**options), forbid, tmp_path).fingerprint(sub) for forbid in (False, True)}
     assert fingerprint[False] != fingerprint[True]
     assert Batch(Namespace(**{**options, "timeout": 5.0}), False, tmp_path).fingerprint(sub) != fingerprint[False]
+    assert Batch(Namespace(**{**options, "memory_limit": 2.0}), False, tmp_path).fingerprint(sub) != fingerprint[False]
     monkeypatch.setenv("GRADER_FIXTURES", str(tmp_path / "one"))  # other fixtures (hidden ones, say)
     assert Batch(Namespace(**options), False, tmp_path).fingerprint(sub) != fingerprint[False]
 

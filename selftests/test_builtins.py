@@ -4,6 +4,7 @@ reference, every independently written implementation and every valid variant wr
 full marks; run-time and source detection each catch what the other cannot; grading.toml switches it on."""
 
 import re
+import shutil
 import subprocess
 import sys
 
@@ -122,10 +123,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.functional import gelu as _never_called
 
-import solutions
-from solutions import *  # noqa: F401,F403
+from . import reference  # a copy of solutions/: the sandboxed worker cannot see the real one
+from .reference import *  # noqa: F401,F403
 
-__all__ = solutions.__all__
+__all__ = reference.__all__
 
 
 def softmax(x, dim):
@@ -154,6 +155,7 @@ def shortcuts(tmp_path_factory):
     folder = tmp_path_factory.mktemp("shortcuts") / "shortcuts"
     folder.mkdir()
     (folder / "__init__.py").write_text(SHORTCUTS)
+    shutil.copytree(ROOT / "solutions", folder / "reference", ignore=shutil.ignore_patterns("__pycache__"))
     return folder
 
 

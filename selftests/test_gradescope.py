@@ -151,7 +151,7 @@ def test_setup_and_run_autograder_are_valid_bash(bundle, tmp_path):
 
 def test_setup_installs_the_locked_environment_and_hides_the_fixtures_from_others(autograder):
     calls = (autograder / "uv.log").read_text().splitlines()
-    assert "sync --locked --compile-bytecode" in calls
+    assert "sync --locked --no-dev --compile-bytecode" in calls  # no linter in the grading image
     source = autograder / "source"
     for folder in ("fixtures", "fixtures-hidden"):
         for path in [source / folder, *(source / folder).iterdir()]:

@@ -90,6 +90,8 @@ def test_the_readme_for_learners_names_nothing_left_out_and_its_commands_work_th
     headings = re.findall(r"^## (.+)$", readme, re.MULTILINE)
     assert headings and not set(headings) & set(make_handout.INSTRUCTOR_SECTIONS)
     assert [line for line in readme.splitlines() if make_handout.mentions_left_out(line)] == []
+    mistakes = (handout / "docs" / "mistakes.md").read_text()  # the other document learners read
+    assert [line for line in mistakes.splitlines() if make_handout.mentions_left_out(line)] == []
     assert "<!--" not in readme and "grading.toml" in readme
     commands = re.findall(r"uv run ([^\n`#]+)", readme)
     assert any(c.strip() == "pytest" for c in commands) and any(c.startswith("python grade.py") for c in commands)

@@ -63,6 +63,15 @@ def test_writing_the_stubs_never_overwrites_implemented_code(pristine_stubs, tmp
     assert (copy / "building_blocks.py").read_text() == (pristine_stubs / "building_blocks.py").read_text()
 
 
+def test_a_function_new_in_the_solutions_is_nobody_s_work(tmp_path):
+    old_stub = tmp_path / "thing.py"
+    old_stub.write_text("class Other:\n    pass\n")  # written before Thing existed in solutions/
+    new_stub, _ = make_stubs.stub(SOLUTION, "thing.py")
+    assert make_stubs.implemented(old_stub, new_stub) == []
+    old_stub.write_text(SOLUTION.replace("# BEGIN SOLUTION", "").replace("# END SOLUTION", ""))  # Thing written
+    assert make_stubs.implemented(old_stub, new_stub) == ["Thing.forward"]
+
+
 def test_the_catalogue_of_mistakes_document_is_up_to_date():
     assert make_docs.main(["--check"]) == 0
 

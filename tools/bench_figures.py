@@ -2,7 +2,7 @@
 between `<!-- bench:NAME -->` and `<!-- /bench -->`, one block per group of measurements.
 
 A measurement belongs to the machine it was made on, so every block ends with a line naming that machine
-(its cores, torch's version, the day, the load average when the group started). `python -m tools.benchmark
+(its cores, torch's version, the day, the load average when the benchmark started). `python -m tools.benchmark
 GROUP --readme` rewrites the blocks of the groups it measured and leaves the rest of README.md as it is.
 """
 

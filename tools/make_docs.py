@@ -29,8 +29,7 @@ def render() -> str:
     lines = [
         "# Known mistakes",
         "",
-        "<!-- Generated from grader/mistakes/ by `uv run python -m tools.make_docs`; "
-        "edit the catalogue, not this file. -->",
+        "<!-- Generated from the catalogue in grader/mistakes/: edit the catalogue, not this file. -->",
         "",
         "Mistakes seen in real code, part by part. When a check fails and your output matches what one",
         "of these mistakes produces, the grader's message (in pytest, in grade.py's table and in its",

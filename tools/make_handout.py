@@ -222,7 +222,7 @@ def check_target(out: Path, force: bool) -> str | None:
     return None
 
 
-def write_tree(out: Path, files: dict[str, bytes], executable: tuple[str, ...] = ()) -> None:
+def write_tree(out: Path, files: dict[str, bytes]) -> None:
     """Write `files` into `out`, replacing whatever it held except its .git."""
     out.mkdir(parents=True, exist_ok=True)
     for entry in out.iterdir():
@@ -236,7 +236,7 @@ def write_tree(out: Path, files: dict[str, bytes], executable: tuple[str, ...] =
         path = out / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        path.chmod(0o755 if relative in executable or relative.endswith(".py") and data.startswith(b"#!") else 0o644)
+        path.chmod(0o755 if relative.endswith(".py") and data.startswith(b"#!") else 0o644)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -95,10 +95,16 @@ STUB_LINE = re.compile(r'raise NotImplementedError\("(.+?) is not implemented ye
 
 
 def implemented(path: Path, stub_text: str) -> list[str]:
-    """The functions of a stub file whose `raise NotImplementedError` line is gone from `path`: someone's work."""
+    """The functions of a stub file whose `raise NotImplementedError` line is gone from `path`: someone's work.
+
+    A function `path` does not define at all (new in solutions/) is nobody's work yet.
+    """
     if not path.exists():
         return []
-    return sorted(set(STUB_LINE.findall(stub_text)) - set(STUB_LINE.findall(path.read_text())))
+    text = path.read_text()
+    defined = set(re.findall(r"^\s*(?:async\s+)?(?:def|class)\s+(\w+)", text, re.MULTILINE))
+    gone = set(STUB_LINE.findall(stub_text)) - set(STUB_LINE.findall(text))
+    return sorted(name for name in gone if set(name.split(".")) <= defined)
 
 
 def shown(path: Path) -> str:

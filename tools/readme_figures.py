@@ -2,8 +2,8 @@
 
 In README.md a figure stands between `<!-- gen:NAME -->` and `<!-- /gen -->` (inline, or a whole block of
 lines); `python -m tools.make_docs` rewrites what stands there and `--check` fails when it differs. Figures a
-benchmark measures stand between `<!-- bench:NAME -->` and `<!-- /bench -->`, and `python -m tools.benchmark`
-writes those (they are measurements of a machine, so CI cannot check them, only that they are there).
+benchmark measures stand between `<!-- bench:NAME -->` and `<!-- /bench -->`, and `python -m tools.benchmark
+--readme` writes those (they are measurements of a machine, so CI cannot check them, only that they are there).
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def import_impl(spec: str) -> ModuleType:
         raise BadInput(str(exc)) from None
     try:
         impl = load(resolved)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # a learner's sys.exit() too; Ctrl-C is handled elsewhere
         raise LearnerError(f"train.py: {import_failure(spec, exc)}") from None
     missing = [name for name in NEEDED if not hasattr(impl, name)]
     if missing:
@@ -55,7 +55,7 @@ def learner_code(impl: ModuleType):
         yield
     except (BadInput, LearnerError):
         raise
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # a learner's sys.exit() too; Ctrl-C is handled elsewhere
         raise LearnerError(explain(exc, impl)) from None
 
 

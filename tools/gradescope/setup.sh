@@ -31,13 +31,13 @@ uv --version
 cd "$source_dir"
 echo "== the locked environment (Python $python_version)"
 if [ -z "$torch_index" ]; then
-    uv sync --locked --compile-bytecode
+    uv sync --locked --no-dev --compile-bytecode
 else
     skip=(--no-install-package torch)
     for package in "${cuda_only[@]}"; do
         skip+=(--no-install-package "$package")
     done
-    uv sync --locked --compile-bytecode "${skip[@]}"
+    uv sync --locked --no-dev --compile-bytecode "${skip[@]}"
     uv pip install --python .venv/bin/python --no-deps --compile-bytecode --index-url "$torch_index" \
         "torch==$torch_version"
 fi
