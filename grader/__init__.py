@@ -15,7 +15,7 @@ one; scoring.py turns the results into points and report.py shows them.
 - values.py       how an Execution crosses the process boundary as plain data (never pickle)
 - fixtures.py     stored inputs and expected outputs, checked against a sha256 manifest
 - hints.py        names a known mistake when a failing output matches its signature
-- mistakes        the catalogue of known learner mistakes, with their hints
+- mistakes/       the catalogue of known learner mistakes, with their hints
 - in_process.py   runs cases in this process (pytest, the self-tests)
 - in_worker.py    runs cases in a worker process, with time limits (grade.py)
 - worker/         the worker process, its sandbox and limits, and grade.py's side of it

@@ -53,16 +53,22 @@ def discover(folder: Path) -> list[Submission]:
     """The submissions in `folder`, by name: each sub-folder but hidden ones."""
     found = []
     for child in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))):
-        if (child / "__init__.py").is_file():
-            found.append(Submission(child.name, child, child))
-        elif (child / "assignment" / "__init__.py").is_file():
-            found.append(Submission(child.name, child, child / "assignment"))
-        elif not any(child.iterdir()):
-            found.append(Submission(child.name, child, None, "empty folder: nothing was submitted"))
-        else:
-            found.append(Submission(child.name, child, None,
-                                    "no package: neither __init__.py nor assignment/__init__.py in the folder"))
+        try:
+            found.append(submission_in(child))
+        except OSError as exc:  # a folder grade.py may not read: its row says so, the batch goes on
+            found.append(Submission(child.name, child, None, f"cannot be read: {exc.strerror or exc}"))
     return found
+
+
+def submission_in(child: Path) -> Submission:
+    if (child / "__init__.py").is_file():
+        return Submission(child.name, child, child)
+    if (child / "assignment" / "__init__.py").is_file():
+        return Submission(child.name, child, child / "assignment")
+    if not any(child.iterdir()):
+        return Submission(child.name, child, None, "empty folder: nothing was submitted")
+    return Submission(child.name, child, None,
+                      "no package: neither __init__.py nor assignment/__init__.py in the folder")
 
 
 def files_digest(folder: Path, leave_out: tuple[str, ...] = ()) -> str:
@@ -72,7 +78,10 @@ def files_digest(folder: Path, leave_out: tuple[str, ...] = ()) -> str:
         if not path.is_file() or "__pycache__" in path.parts or path.suffix == ".pyc" or path.name in leave_out:
             continue
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError as exc:  # unreadable: the grading says what that costs; the batch goes on
+            digest.update(f"unreadable: {exc.strerror}".encode())
     return digest.hexdigest()
 
 
@@ -179,7 +188,8 @@ def cores() -> int:
 
 
 def stop(proc: subprocess.Popen) -> None:
-    """End a grade.py and everything it started (its worker runs in a session of its own, and exits on hang-up)."""
+    """End a grade.py and what it started: its process group here; its worker, in a session of its own, is
+    killed by the kernel as grade.py dies (PR_SET_PDEATHSIG), and with it, in its pid namespace, all it started."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

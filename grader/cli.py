@@ -110,9 +110,9 @@ def write_atomically(path: Path, data: dict, final: bool) -> None:
         raise
 
 
-def first_placeholders(graded: list[str]) -> dict[str, dict]:
+def first_placeholders(shown: list[str]) -> dict[str, dict]:
     """Reports of nothing graded yet, made without importing torch: what a caller sees if grade.py dies at once."""
-    parts = [p for p in PARTS if p.name in graded]
+    parts = [p for p in PARTS if p.name in shown]
     total = float(sum(p.points for p in parts))
     return {
         "json": {"score": 0.0, "max_score": total,
@@ -213,6 +213,12 @@ def grade(args: argparse.Namespace, impl: str, worker: Worker, shown: list[str],
     except OSError as exc:
         print(f"grade.py: could not write a report: {exc}", file=sys.stderr)
         return 2
+    found = []
+    if forbid_builtins:  # the learner's source, parsed here (never imported) before their code runs: warnings
+        from .builtin_source import package_folder, scan
+
+        folder = package_folder(impl)
+        found = scan(folder) if folder else []
     err = Console(stderr=True)
     if err.is_terminal:
         with err.status("grading...") as status:
@@ -233,12 +239,11 @@ def grade(args: argparse.Namespace, impl: str, worker: Worker, shown: list[str],
 
     parts = [ps for ps in tally(results) if ps.part.name in shown]
     render(parts, args.impl, Console(highlight=False))
-    if forbid_builtins:  # the learner's source, parsed here (never imported): warnings, not points
-        from .builtin_source import package_folder, scan
+    if forbid_builtins:  # the source's uses, with whether a case ran them: warnings, not points
         from .report import render_source
 
-        folder, ran = package_folder(impl), {use.where for r in results for use in r.builtins}
-        source = [replace(f, ran=f.use.where in ran) for f in (scan(folder) if folder else [])]
+        ran = {use.where for r in results for use in r.builtins}
+        source = [replace(f, ran=f.use.where in ran) for f in found]
         render_source(source, Console(highlight=False))
         formats["json"] = partial(as_json, source=source)
     for flag, path in reports.items():

@@ -18,7 +18,7 @@ from .worker.process import SandboxFailed, Worker, WorkerDied, WorkerTimeout
 from .worker.wire import ProtocolError
 
 STARTUP_TIMEOUT = 120.0  # entering the sandbox and importing torch, on a slow machine
-IMPORT_TIMEOUT = 20.0  # importing the learner's package (--timeout, when given, replaces it)
+IMPORT_TIMEOUT = 20.0  # wall-clock seconds to import the learner's package (a larger --timeout, when given)
 GARBLED = "the process running your code sent back a garbled reply"
 
 
@@ -52,60 +52,61 @@ def run_cases(
             on_result(result)
 
     pending = list(cases)
-    while pending:
-        case = pending.pop(0)
-        try:
-            inputs, expected = inputs_for(case), expected_for(case)
-        except FixtureError as exc:
-            record(Result(case, "error", str(exc)))
-            continue
+    try:
+        while pending:
+            case = pending.pop(0)
+            try:
+                inputs, expected = inputs_for(case), expected_for(case)
+            except FixtureError as exc:
+                record(Result(case, "error", str(exc)))
+                continue
 
-        if worker is None or worker.stopped:
-            worker = worker.fresh() if worker else Worker(impl)
-        if not worker.ready:
-            failure = _start(worker, timeout or IMPORT_TIMEOUT)
-            if failure:
-                status, message = failure
-                for c in [case, *pending]:
-                    record(Result(c, status, message, whole_package=True))
+            if worker is None or worker.stopped:
+                worker = worker.fresh() if worker else Worker(impl)
+            if not worker.ready:
+                failure = _start(worker, max(IMPORT_TIMEOUT, timeout or 0))
+                if failure:
+                    status, message = failure
+                    for c in [case, *pending]:
+                        record(Result(c, status, message, whole_package=True))
+                    return results
+                worker.ready = True
+
+            limit = timeout or case.timeout
+            try:
+                request = {"case": case.id, "budget": limit, **({"forbid_builtins": True} if forbid_builtins else {})}
+                header, payload = worker.request(request, save_tensors(inputs) if inputs else b"", backstop(limit))
+                if not isinstance(header, dict) or header.get("case") != case.id:
+                    raise ProtocolError("a reply to another request")
+            except WorkerTimeout:
                 worker.stop()
-                return results
-            worker.ready = True
+                record(Result(case, "timeout",
+                              f"did not finish within {backstop(limit):g} s of wall-clock time (its limit is "
+                              f"{limit:g} s of CPU time): is it waiting for something, or stuck in one long "
+                              "computation? The other cases were still graded"))
+                continue
+            except WorkerDied:
+                note = worker.death_note()
+                worker.stop()
+                record(Result(case, "error", note))
+                continue
+            except (ProtocolError, ValueError):  # a reply the worker did not write (it sends large outputs as an error)
+                worker.stop()
+                record(Result(case, "error", GARBLED))
+                continue
 
-        limit = timeout or case.timeout
-        try:
-            request = {"case": case.id, "budget": limit, **({"forbid_builtins": True} if forbid_builtins else {})}
-            header, payload = worker.request(request, save_tensors(inputs) if inputs else b"", backstop(limit))
-            if header.get("case") != case.id:
-                raise ProtocolError("a reply to another request")
-        except WorkerTimeout:
-            worker.stop()
-            record(Result(case, "timeout",
-                          f"did not finish within {backstop(limit):g} s of wall-clock time (its limit is "
-                          f"{limit:g} s of CPU time): is it waiting for something, or stuck in one long "
-                          "computation? The other cases were still graded"))
-            continue
-        except WorkerDied:
-            note = worker.death_note()
-            worker.stop()
-            record(Result(case, "error", note))
-            continue
-        except (ProtocolError, ValueError):  # a reply the worker did not write (it sends large outputs as an error)
-            worker.stop()
-            record(Result(case, "error", GARBLED))
-            continue
-
-        if header.get("fresh_worker"):  # it went over a resource limit: its state may be spoiled
-            worker.stop()
-        try:
-            execution = decode_execution(header, payload)
-        except GarbledReply:  # and whatever else is in the pipe is not to be trusted either
-            worker.stop()
-            record(Result(case, "error", GARBLED))
-            continue
-        record(verdict(case, execution, expected))
-    if worker:
-        worker.stop()  # before the report is written: nothing of the learner's may outlive grading
+            if header.get("fresh_worker"):  # it went over a resource limit: its state may be spoiled
+                worker.stop()
+            try:
+                execution = decode_execution(header, payload)
+            except GarbledReply:  # and whatever else is in the pipe is not to be trusted either
+                worker.stop()
+                record(Result(case, "error", GARBLED))
+                continue
+            record(verdict(case, execution, expected))
+    finally:  # also on Ctrl-C: the worker that runs now (a fresh one, maybe) goes, with its folder
+        if worker:
+            worker.stop()  # before the report is written: nothing of the learner's may outlive grading
     return results
 
 

@@ -109,9 +109,20 @@ def encode_execution(execution: Execution) -> tuple[dict[str, Any], bytes]:
 
 def decode_execution(header: dict[str, Any], payload: bytes) -> Execution:
     """The Execution `encode_execution` wrote; GarbledReply for anything else (the sender is untrusted)."""
+    try:
+        return _decode_execution(header, payload)
+    except GarbledReply:
+        raise
+    except Exception as exc:  # whatever a forged reply trips over: a list where a name goes, ...
+        raise GarbledReply(f"malformed reply ({type(exc).__name__})") from None
+
+
+def _decode_execution(header: dict[str, Any], payload: bytes) -> Execution:
+    if not isinstance(header, dict):
+        raise GarbledReply("the header is not a mapping")
     status, message, raised_in = header.get("status"), header.get("message", ""), header.get("raised_in")
     modified, called = header.get("modified_inputs", []), header.get("called", [])
-    if status is not None and status not in STOPPED or not isinstance(message, str):
+    if status is not None and not (isinstance(status, str) and status in STOPPED) or not isinstance(message, str):
         raise GarbledReply("unknown status")
     if raised_in is not None and not isinstance(raised_in, str):
         raise GarbledReply("raised_in is not a name")

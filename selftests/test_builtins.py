@@ -232,3 +232,6 @@ def test_the_uses_cross_the_process_boundary_and_garbled_ones_are_refused():
     for garbled in (["softmax"], [["a", "b", "c", "flies"]], [[1, 2, 3, 4]], "x", [["a", "b", "c", "calls"]] * 40):
         with pytest.raises(GarbledReply):
             decode_execution({**header, "builtins": garbled}, payload)
+    for forged in ({**header, "status": ["timeout"]}, {**header, "status": {}}, {**header, "called": [[]]}, ["x"]):
+        with pytest.raises(GarbledReply):  # never a TypeError that would end grade.py
+            decode_execution(forged, payload)

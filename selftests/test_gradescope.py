@@ -69,7 +69,7 @@ def extract(bundle: Path, folder: Path) -> None:
 @pytest.fixture(scope="module")
 def autograder(bundle):
     """A fake /autograder: the bundle in source/, set up by its setup.sh, run_autograder where Gradescope puts it.
-    Made with mkdtemp and opened to others, as /autograder is, for a worker that runs as nobody."""
+    Made with mkdtemp and opened to others, as /autograder is, for a worker that runs as another user."""
     root = Path(tempfile.mkdtemp(prefix="autograder-"))
     root.chmod(0o755)
     extract(bundle, root / "source")
@@ -158,7 +158,7 @@ def test_setup_installs_the_locked_environment_and_hides_the_fixtures_from_other
             assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
     for path in (source / "grade.py", source / "grader" / "cli.py", source / "assignment" / "__init__.py"):
         assert stat.S_IMODE(path.stat().st_mode) & 0o004 and not stat.S_IMODE(path.stat().st_mode) & 0o022, path
-    assert list((source / "grader").glob("__pycache__/cli.*.pyc"))  # compiled: nobody cannot write __pycache__
+    assert list((source / "grader").glob("__pycache__/cli.*.pyc"))  # compiled: the worker cannot write __pycache__
 
 
 def test_the_reference_submitted_as_a_repository_gets_full_marks(autograder):

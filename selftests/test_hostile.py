@@ -16,7 +16,7 @@ grade.py grades each with --part for those parts, under selftests/watch.py (a ch
 whatever the package leaves running is found however it detached itself), against a disposable copy of
 the repository. Every run must give: exit status 0 and a complete report (every case of the parts, none
 "grading did not finish"); no more points than the honest parts; nothing left running (by descent, and
-by uid when the sandbox user is nobody); the copy of the repository byte for byte the same (every file,
+by uid: a root-mode worker's own, or nobody's); the copy of the repository byte for byte the same (every file,
 compiled bytecode included); no connection to the self-test's listener; a bounded output.
 
 Modes: "native" (whoever runs the tests: root means the root sandbox), "user" (an unprivileged user: as
@@ -45,14 +45,15 @@ import pytest
 
 from course.parts import PARTS_BY_NAME
 from grader.cases import CASES
-from grader.worker.sandbox import closed_ancestor, sandbox_user
+from grader.worker.sandbox import closed_ancestor, is_worker_uid
 
 from .helpers import ROOT
 
 HOSTILE = ROOT / "selftests" / "hostile"
 PACKAGES = sorted(p.name for p in HOSTILE.iterdir() if (p / "__init__.py").is_file())
-SKIP_WHEN_COPYING = {".git", ".venv", "__pycache__", "runs", ".pytest_cache"}
-NOBODY_UID, NOBODY_GID = sandbox_user()
+SKIP_WHEN_COPYING = {".git", ".venv", "__pycache__", "runs", ".pytest_cache", ".ruff_cache"}  # tools' caches
+NOBODY = pwd.getpwnam("nobody")  # the user of the "user" mode's runs (a root-mode worker has a uid of its own)
+NOBODY_UID, NOBODY_GID = NOBODY.pw_uid, NOBODY.pw_gid
 GRADED: list[str] = []  # (mode, package) graded, for the count printed at the end
 
 
@@ -199,14 +200,19 @@ def world(request):
 # -- one run ----------------------------------------------------------------------------------------
 
 
-def processes_of(uid: int, since_ticks: int) -> dict[int, str]:
-    """Processes of `uid` started after `since_ticks` (clock ticks since boot)."""
+def sandboxed(uid: int) -> bool:
+    """A uid the code graded runs as: a root-mode worker's own, or nobody's (the "user" mode's runs)."""
+    return uid == NOBODY_UID or is_worker_uid(uid)
+
+
+def processes_of(uids, since_ticks: int) -> dict[int, str]:
+    """Processes whose uid `uids(uid)` accepts, started after `since_ticks` (clock ticks since boot)."""
     found = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/stat", "rb") as f:
                 started = int(f.read().rsplit(b")", 1)[1].split()[19])
-            if os.stat(f"/proc/{pid}").st_uid == uid and started >= since_ticks:
+            if uids(os.stat(f"/proc/{pid}").st_uid) and started >= since_ticks:
                 with open(f"/proc/{pid}/cmdline", "rb") as f:
                     found[int(pid)] = f.read().replace(b"\0", b" ").decode(errors="replace")
         except (OSError, IndexError, ValueError):
@@ -248,7 +254,7 @@ def grade(world: World, name: str, mode: str) -> dict:
     outcome["report"] = json.loads(report.read_text()) if report.exists() else None
     outcome["changed"] = sorted(set(before.items()) ^ set(snapshot(world.repo).items()))
     outcome["changed"] += sorted(set(hidden_before.items()) ^ set(snapshot(world.hidden).items()))
-    outcome["nobody_left"] = processes_of(NOBODY_UID, since) if os.geteuid() == 0 else {}
+    outcome["nobody_left"] = processes_of(sandboxed, since) if os.geteuid() == 0 else {}
     for pid in outcome["nobody_left"]:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -299,7 +305,7 @@ def check(outcome: dict, name: str, complete: bool = True) -> None:
                 if only in ("", case["name"]):
                     assert words in case["message"], f"{part}/{case['name']} says {case['message']!r}, not {words!r}"
     assert not outcome["left"], f"left running: {outcome['left']}"
-    assert not outcome["nobody_left"], f"left running as nobody: {outcome['nobody_left']}"
+    assert not outcome["nobody_left"], f"left running as the sandbox's user: {outcome['nobody_left']}"
     assert not outcome["changed"], f"the repository or the fixtures changed: {outcome['changed'][:10]}"
     assert not outcome["connected"], "the package reached the self-test's listener over the network"
     assert outcome["stdout_bytes"] < 100_000, f"grade.py printed {outcome['stdout_bytes']} bytes"
@@ -350,7 +356,7 @@ def test_the_sandbox_probe_says_what_the_worker_got(world, capsys):
     got = world.got["native"]
     assert got["mode"] in ("root", "user", "plain") and got["limits"]["memory_gb"] == 4
     if os.geteuid() == 0:
-        assert got["mode"] == "root" and got["user"] == pwd.getpwuid(NOBODY_UID).pw_name
+        assert got["mode"] == "root" and got["user"] == "a uid of its own, no account's"
     proc = subprocess.run([sys.executable, "-m", "grader.worker.sandbox"], capture_output=True, text=True, cwd=ROOT,
                           timeout=300)
     assert proc.returncode == 0 and proc.stdout.startswith(f"mode {got['mode']}; runs as {got['user']}"), proc.stdout

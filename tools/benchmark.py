@@ -301,7 +301,7 @@ def batch(args: argparse.Namespace, machine: Machine) -> figures.Batch:
     result = figures.Batch(machine, copies)
     with tempfile.TemporaryDirectory(prefix="benchmark-class-") as folder:
         top = Path(folder)
-        top.chmod(0o755)  # graded as root, the worker runs as nobody: the copies must be readable by all
+        top.chmod(0o755)  # graded as root, the worker runs as another user: the copies must be readable by all
         for i in range(1, copies + 1):
             shutil.copytree(ROOT / "solutions", top / "class" / f"copy{i}",
                             ignore=shutil.ignore_patterns("__pycache__"))

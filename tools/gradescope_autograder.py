@@ -1,7 +1,7 @@
 """What the Gradescope bundle runs for each submission (its run_autograder): `python -m tools.gradescope_autograder`.
 
 It finds the submitted package in /autograder/submission (see `find_package`), copies it where grade.py's
-worker, which runs the learner's code as nobody, can read it, and grades it twice with grade.py: on the
+worker, which runs the learner's code as another user, can read it, and grades it twice with grade.py: on the
 public fixtures (the inputs learners have in their handout) and on the hidden ones (the same checks on
 inputs generated with the instructor's salt). /autograder/results/results.json then holds every case once
 per run: the public ones visible at once, the hidden ones as gradescope.json says (after the due date
@@ -98,7 +98,7 @@ def copy_regular_files(source: Path, target: Path, recursive: bool = True) -> No
 
 
 def prepare(found: Found, scratch: Path) -> Path:
-    """A copy of the package to grade, readable by everyone (the worker runs as nobody) and writable by no one else.
+    """A copy of the package to grade, readable by everyone (the worker runs as another user) and writable by no one else.
 
     It keeps the package folder's name (the learner's own imports may use it), or else is named assignment."""
     kept = not found.loose and not found.top and found.folder.name.isidentifier()

@@ -153,13 +153,14 @@ def training(figure: str) -> Callable[[], str]:
 
 def worker_sizes(figure: str) -> Callable[[], str]:
     def render() -> str:
-        from grader.worker.process import LOG_TAIL
+        from grader.worker.process import LOG_TAIL, MAX_THREADS
         from grader.worker.sandbox import HOME_SIZE, SHM_SIZE
 
         def size(text: str) -> str:  # "512m" -> "512 MB"
             return f"{text[:-1]} {text[-1].upper()}B"
 
-        return {"log-tail": f"{LOG_TAIL >> 10} KB", "home-size": size(HOME_SIZE), "shm-size": size(SHM_SIZE)}[figure]
+        return {"log-tail": f"{LOG_TAIL >> 10} KB", "home-size": size(HOME_SIZE), "shm-size": size(SHM_SIZE),
+                "worker-threads": str(MAX_THREADS)}[figure]
 
     return render
 
@@ -177,7 +178,7 @@ FIGURES: dict[str, Callable[[], str]] = {
     "training-limit": lambda: case_limits()[1],
     "worker-limits": worker_limits,
     "seed-gpt": seed_gpt,
-    **{name: worker_sizes(name) for name in ("log-tail", "home-size", "shm-size")},
+    **{name: worker_sizes(name) for name in ("log-tail", "home-size", "shm-size", "worker-threads")},
     **{f"corpus-{name}": corpus(name) for name in ("order", "entropy-rate", "window-floor", "context")},
     **{f"train-{name}": training(name) for name in ("eval-interval", "running-mean", "plain-every", "max-iters")},
 }

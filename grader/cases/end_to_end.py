@@ -47,7 +47,7 @@ def learns(out, _):
             f"after {STEPS} steps on the built-in corpus your model's validation loss is {after:.3f} "
             f"(from {before:.3f}); "
             f"the reference reaches about {REFERENCE_LOSS:.2f}, and anything below {target:.2f} passes "
-            f"(the best possible is {floor:.3f}). Your parts pass on their own, so look at how they work together."
+            f"(the best possible is {floor:.3f}). If your parts pass on their own, look at how they work together."
         )
 
 

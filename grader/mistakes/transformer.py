@@ -281,7 +281,7 @@ MISTAKES: list[Mistake] = [
     ),
     Mistake(
         "lm_head_uninitialised", "transformer_lm",
-        "Creates lm_head's weight with torch.empty and never initialises it (zeros in the self-test, which is what "
+        "Creates lm_head's weight with torch.empty and never initialises it (zeros here, which is what "
         "torch.empty gives for a large fresh allocation; a small one holds leftover memory).",
         "`transformer_lm/initialised` fails: a fresh model's lm_head.weight is all zeros. `every_parameter_learns` "
         "fails too, as a zero head passes no gradient back to anything before it. The cases that load weights pass.",

@@ -29,6 +29,7 @@ from .sandbox import plan
 from .wire import MAX_MESSAGE_BYTES, PREFIX, ProtocolError, pack
 
 LOG_TAIL = 8192  # bytes of the learner's output kept for a message
+MAX_THREADS = 4  # torch's threads in the worker, unless OMP_NUM_THREADS says otherwise
 # The only variables the worker inherits (beside HOME, TMPDIR, PATH and PYTHONPATH, set here).
 ENVIRONMENT = ("LANG", "LANGUAGE", "TZ", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -54,6 +55,10 @@ def worker_environment(home: str) -> dict[str, str]:
         "PYTHONPATH": str(REPO_ROOT),  # the grader's own packages; the learner's is imported by its path or name
         "PYTHONDONTWRITEBYTECODE": "1",
     })
+    # A case's budget is CPU time of all its threads: on a many-core grader, torch's one thread per core
+    # (spinning while it waits) would spend it for nothing. The cases are small; a few threads are plenty.
+    env.setdefault("OMP_NUM_THREADS", str(min(MAX_THREADS, len(os.sched_getaffinity(0))
+                                              if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)))
     return env
 
 
@@ -101,14 +106,18 @@ class Worker:
                 self._drain_log()
             if set(r) & set(read) or w:
                 return True
-            if not (r or w) and time.monotonic() >= deadline:
+            if time.monotonic() >= deadline:  # even while the learner's code floods its output
                 return False
 
-    def _drain_log(self) -> None:
+    def _drain_log(self, most: int = 1 << 20) -> None:
+        """Read what the learner's code printed, at most `most` bytes a call (a flood never ends)."""
         try:
-            while chunk := os.read(self._log_r, 1 << 16):
+            while most > 0 and (chunk := os.read(self._log_r, 1 << 16)):
                 self.log += chunk
                 del self.log[:-LOG_TAIL]
+                most -= len(chunk)
+            if most <= 0:
+                return
             os.close(self._log_r)  # end of file: every process holding the pipe is gone
             self._log_r = -1
         except BlockingIOError:

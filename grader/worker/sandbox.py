@@ -9,7 +9,7 @@ It takes the strongest of three modes the machine allows:
   the home folders are covered by empty tmpfs mounts, with only what the worker needs put back in sight:
   grader/, course/, trainer/, assignment/ (the stubs: their given code, such as TransformerConfig, is
   there to be imported), the package being graded, Python and its packages. The worker then runs
-  as nobody, in a fresh tmpfs home, with every resource limit set.
+  as a uid of its own (WORKER_UIDS), in a fresh tmpfs home, with every resource limit set.
 - user (not root, where the kernel lets users create user namespaces): the same inside a user namespace,
   and the worker gives up the capabilities that namespace gave it; it keeps the user's own uid.
 - plain (neither): a scrubbed environment, a fresh temporary working folder, the resource limits and a
@@ -35,7 +35,10 @@ from course import REPO_ROOT
 from . import linux
 from .limits import Limits, apply
 
-SANDBOX_USER = "nobody"  # present on every Linux system; the worker's user when grade.py runs as root
+SANDBOX_GROUP_OF = "nobody"  # present on every Linux system: its group is the worker's when grade.py runs as root
+# As root, the worker runs as uid WORKER_UIDS + grade.py's pid: a user no account is, and no other grading
+# shares, so that the limit on a user's processes and threads is this grading's alone (gradings side by side).
+WORKER_UIDS = 1 << 30
 # What the worker may import from the repository: the grader, and the stubs' given code (TransformerConfig).
 IN_SIGHT = ("grader", "course", "trainer", "assignment")
 ALWAYS_HIDDEN = ("/tmp", "/var/tmp", "/run", "/home", "/root")  # shared scratch space, sockets, users' files
@@ -52,7 +55,7 @@ class Policy:
     mode: str  # "root", "user" or "plain"
     home: str  # the worker's working folder, HOME and TMPDIR: a fresh temporary folder
     parent: int  # grade.py's pid: the worker ends when grade.py does
-    uid: int  # the user the worker runs as (root mode: nobody; otherwise the user's own)
+    uid: int  # the user the worker runs as (root mode: a uid of its own; otherwise the user's own)
     gid: int
     hide: list[str] = field(default_factory=list)  # folders covered by an empty tmpfs
     expose: list[str] = field(default_factory=list)  # paths under those that stay in sight, read-only
@@ -73,14 +76,19 @@ def chosen_mode() -> str:
 
 
 def sandbox_user() -> tuple[int, int]:
+    """The worker's uid and gid when grade.py (this process) runs as root."""
     try:
-        user = pwd.getpwnam(SANDBOX_USER)
-        return user.pw_uid, user.pw_gid
+        gid = pwd.getpwnam(SANDBOX_GROUP_OF).pw_gid
     except KeyError:
         try:
-            return 65534, grp.getgrnam("nogroup").gr_gid
+            gid = grp.getgrnam("nogroup").gr_gid
         except KeyError:
-            return 65534, 65534
+            gid = 65534
+    return WORKER_UIDS + os.getpid(), gid
+
+
+def is_worker_uid(uid: int) -> bool:
+    return WORKER_UIDS <= uid < WORKER_UIDS + (1 << 22)  # pids stay below 2**22 on Linux
 
 
 def plan(impl: str, reports: list[Path], limits: Limits, home: str, mode: str | None = None) -> Policy:
@@ -92,7 +100,7 @@ def plan(impl: str, reports: list[Path], limits: Limits, home: str, mode: str | 
     hide = [repo, fixtures_folder(), *(str(Path(r).resolve().parent) for r in reports), *git_folders(REPO_ROOT)]
     hide += [*ALWAYS_HIDDEN, *home_folder()]
     hide += [str(Path(p).resolve()) for p in os.environ.get("GRADER_HIDE", "").split(os.pathsep) if p]  # more, if asked
-    if mode == "root":  # folders nobody cannot pass through, on the way to what it needs (e.g. /root)
+    if mode == "root":  # folders other users cannot pass through, on the way to what it needs (e.g. /root)
         hide += [a for p in expose if p != home for a in [closed_ancestor(p, uid, gid)] if a]
     hide = [h for h in dict.fromkeys(hide) if h not in NEVER_HIDDEN]
     return Policy(mode, home, os.getpid(), uid, gid, hide, list(dict.fromkeys(expose)), limits.as_dict())
@@ -203,12 +211,12 @@ def enter(policy: Policy, pipes: tuple[int, ...]) -> dict:
             got["view"] = True
         except OSError as exc:
             got["notes"].append(f"could not hide the repository and the fixtures ({exc.strerror or exc})")
-    if not got["view"] and policy.mode == "root":  # nobody must reach everything by itself, then
+    if not got["view"] and policy.mode == "root":  # the worker's user must reach everything by itself, then
         reach = [p for p in policy.expose if p != policy.home]
         closed = [(p, a) for p in reach for a in [closed_ancestor(p, policy.uid, policy.gid)] if a]
         if closed:
             path, folder = closed[0]
-            got["fatal"] = (f"the process to run your code runs as {SANDBOX_USER}, who cannot reach {path} "
+            got["fatal"] = (f"the process to run your code runs as another user, who cannot reach {path} "
                             f"({folder} is closed to other users); make the folders on the way readable by all "
                             f"users, or let grade.py use mount namespaces (CAP_SYS_ADMIN)")
             return got
@@ -387,7 +395,8 @@ def _exit_like(status: int) -> None:
     """Exit with the worker's wait status: the same exit code, or death by the same signal."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        signal.signal(sig, signal.SIG_DFL)
+        if sig not in (signal.SIGKILL, signal.SIGSTOP):  # those two have no handler to reset
+            signal.signal(sig, signal.SIG_DFL)
         os.kill(os.getpid(), sig)
         os._exit(128 + sig)
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
@@ -412,7 +421,9 @@ def _settle(policy: Policy, limits: Limits, got: dict, root: bool) -> dict:
             raise
     if "pid" not in got["namespaces"] and os.getppid() != policy.parent:
         os._exit(1)
-    got["user"] = pwd.getpwuid(os.getuid()).pw_name if _known(os.getuid()) else str(os.getuid())
+    uid = os.getuid()
+    got["user"] = (pwd.getpwuid(uid).pw_name if _known(uid)
+                   else "a uid of its own, no account's" if is_worker_uid(uid) else f"uid {uid}")
     got["limits"] = limits.as_dict()
     return got
 

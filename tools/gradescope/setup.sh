@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu): it installs uv, a Python
 # and the locked environment into /autograder/source/.venv, byte-compiled, then sets the permissions so that
-# grade.py's worker, which runs the learner's code as nobody, can read the grader and the environment but not
+# grade.py's worker, which runs the learner's code as another user, can read the grader and the environment but not
 # the fixtures, and can change nothing. Written by tools/make_gradescope.py from tools/gradescope/setup.sh.
 set -euo pipefail
 umask 022
@@ -14,7 +14,7 @@ torch_index="@TORCH_INDEX@"  # empty: torch as uv.lock has it; otherwise its CPU
 torch_version="@TORCH_VERSION@"
 cuda_only=(@CUDA_ONLY@)  # what only torch's CUDA build needs: left out when torch_index is set
 
-# Python goes where nobody can run it (not root's home); the download cache is deleted at the end.
+# Python goes where every user can run it (not root's home); the download cache is deleted at the end.
 export UV_PYTHON_INSTALL_DIR=/opt/uv/python UV_CACHE_DIR=/tmp/uv-cache UV_LINK_MODE=copy
 export UV_PYTHON="$python_version" UV_NO_PROGRESS=1
 
@@ -41,7 +41,7 @@ else
     uv pip install --python .venv/bin/python --no-deps --compile-bytecode --index-url "$torch_index" \
         "torch==$torch_version"
 fi
-# nobody cannot write __pycache__ here, so compile the grader now rather than at every import.
+# the worker cannot write __pycache__ here, so compile the grader now rather than at every import.
 .venv/bin/python -m compileall -q course grader trainer tools assignment grade.py
 .venv/bin/python -c "import torch, safetensors, rich; print('torch', torch.__version__, 'imports')"
 

@@ -1,5 +1,5 @@
 """The package sleeps for an hour when imported: every case is an error saying the import did not finish,
-within the time limit of a case, not grade.py's start-up allowance.
+within grade.py's import allowance (or the time limit of a case, if larger), not its start-up allowance.
 """
 
 import time
