@@ -98,7 +98,7 @@ def copy_regular_files(source: Path, target: Path, recursive: bool = True) -> No
 
 
 def prepare(found: Found, scratch: Path) -> Path:
-    """A copy of the package to grade, readable by everyone (the worker runs as another user) and writable by no one else.
+    """A copy of the package to grade, readable by everyone (the worker is another user), writable by no one else.
 
     It keeps the package folder's name (the learner's own imports may use it), or else is named assignment."""
     kept = not found.loose and not found.top and found.folder.name.isidentifier()
