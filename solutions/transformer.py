@@ -468,8 +468,9 @@ def make_norm(config: TransformerConfig, device=None, dtype=None) -> nn.Module:
     """The normalisation layer the config asks for, of width d_model.
 
     A small helper for TransformerBlock and TransformerLM, which both need
-    norms: return RMSNorm(d_model, eps) if config.norm == "rmsnorm", else
-    LayerNorm(d_model, eps, bias=config.bias), with device and dtype passed on.
+    norms: config.norm names the kind ("rmsnorm" for your RMSNorm, otherwise
+    your LayerNorm, whose bias follows config.bias); every norm of the model
+    uses config.eps, and the new module lives on the given device and dtype.
     """
     # BEGIN SOLUTION
     if config.norm == "rmsnorm":
