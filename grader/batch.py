@@ -129,9 +129,7 @@ class Batch:
         return None
 
     def environment(self) -> dict[str, str]:
-        env = dict(os.environ, COLUMNS="110")
-        env.setdefault("OMP_NUM_THREADS", str(max(1, cores() // self.jobs)))  # jobs x threads = cores
-        return env
+        return dict(os.environ, COLUMNS="110")  # each worker computes on one thread (grader/worker/process.py)
 
     def grade(self, sub: Submission) -> Outcome:
         """Run grade.py on one submission; its report, or a note saying why there is none."""

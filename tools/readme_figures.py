@@ -153,14 +153,14 @@ def training(figure: str) -> Callable[[], str]:
 
 def worker_sizes(figure: str) -> Callable[[], str]:
     def render() -> str:
-        from grader.worker.process import LOG_TAIL, MAX_THREADS
+        from grader.worker.process import LOG_TAIL, WORKER_THREADS
         from grader.worker.sandbox import HOME_SIZE, SHM_SIZE
 
         def size(text: str) -> str:  # "512m" -> "512 MB"
             return f"{text[:-1]} {text[-1].upper()}B"
 
         return {"log-tail": f"{LOG_TAIL >> 10} KB", "home-size": size(HOME_SIZE), "shm-size": size(SHM_SIZE),
-                "worker-threads": str(MAX_THREADS)}[figure]
+                "worker-threads": str(WORKER_THREADS)}[figure]
 
     return render
 
