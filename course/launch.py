@@ -39,12 +39,21 @@ def run_script(script: str, cli: str) -> None:
     os._exit(status)  # skips the interpreter's slow teardown of torch; everything is written
 
 
-def positive(text: str) -> float:
-    """An argparse type: a number above 0 (not 0, a negative number or nan)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
-    return value
+def number(convert, minimum, *, inclusive: bool = True):
+    """An argparse type: a number of at least (or, with inclusive=False, above) `minimum`."""
+    kind = "an integer" if convert is int else "a number"
+    bound = f"{'at least' if inclusive else 'above'} {minimum}"
+
+    def checked(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not (value >= minimum if inclusive else value > minimum):
+            raise argparse.ArgumentTypeError(f"expected {kind} {bound}, got {text!r}")
+        return value
+
+    return checked
+
+
+positive = number(float, 0, inclusive=False)  # grade.py's and pytest's --timeout, --memory-limit

@@ -70,24 +70,33 @@ def load(resolved: str) -> ModuleType:
     return module
 
 
-def package_folder(spec: str) -> Path:
-    """The folder of the package `spec` names (a path, or a name importable from here), without importing it."""
+def package_folders(spec: str) -> list[Path]:
+    """Where the package `spec` names lives (a path, or a name importable from here), found without importing
+    it: its folder (a namespace package may have several), or a lone module's file; [] if it is nowhere."""
     path = Path(spec)
     if path.is_dir():
-        return path.resolve()
+        return [path.resolve()]
     try:
         found = importlib.util.find_spec(spec)
-    except Exception:  # a dotted name's parent package that fails to import, too
+    except Exception:  # a dotted name whose parent package fails to import, too
         found = None
-    if found is not None and found.submodule_search_locations:
-        return Path(list(found.submodule_search_locations)[0]).resolve()
-    return REPO_ROOT / spec.replace(".", "/")
+    if found is None:
+        return []
+    if found.submodule_search_locations:
+        return [Path(p).resolve() for p in found.submodule_search_locations]
+    return [Path(found.origin).resolve()] if found.origin else []
+
+
+def package_folder(spec: str) -> Path | None:
+    """The package's (first) folder, if it is a package."""
+    folders = [p for p in package_folders(spec) if p.is_dir()]
+    return folders[0] if folders else None
 
 
 def import_failure(spec: str, exc: BaseException) -> str:
     """'could not import SPEC: NameError: ... (at <module> (__init__.py:3))': why a package failed to import, in
     one line, with the innermost line of the package's own files that raised (a SyntaxError names its own)."""
-    root = package_folder(spec)
+    root = package_folder(spec) or REPO_ROOT / spec.replace(".", "/")
     own = own_entries(exc, str(root))
     where = ""
     if own and not isinstance(exc, SyntaxError):

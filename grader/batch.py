@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from course import REPO_ROOT
+from course import REPO_ROOT, fixtures_folder
 from course.tracebacks import one_line
 
 SUBMISSION_LIMIT = 3600.0  # seconds for one submission's grading: a backstop, grade.py limits every case itself
@@ -88,7 +88,7 @@ def files_digest(folder: Path, leave_out: tuple[str, ...] = ()) -> str:
 def grader_digest() -> str:
     """What, besides a submission, decides its grade: the grader's code (but this batch's own) and the fixtures."""
     digest = hashlib.sha256()
-    fixtures = Path(os.environ.get("GRADER_FIXTURES", REPO_ROOT / "fixtures"))
+    fixtures = fixtures_folder()
     for path in (REPO_ROOT / "grader", REPO_ROOT / "course", REPO_ROOT / "grade.py", fixtures):
         found = files_digest(path, ("batch.py", "batch_report.py")) if path.is_dir() else sha256_of(path)
         digest.update(found.encode())

@@ -15,7 +15,6 @@ why a finding here is a warning for the learner and the instructor, and never co
 from __future__ import annotations
 
 import ast
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,19 +31,6 @@ class SourceFinding:
     use: BuiltinUse  # name: the top-level definition it is in ('' at module level); where: file:line
     parts: tuple[str, ...]  # the parts that forbid it there
     ran: bool = False  # whether a case ran it (set once the cases are graded)
-
-
-def package_folder(resolved: str) -> Path | None:
-    """The folder of a package as course.packages.resolve gives it (a path, or a name found without importing)."""
-    path = Path(resolved)
-    if path.is_absolute():
-        return path
-    try:
-        spec = importlib.util.find_spec(resolved)
-    except (ImportError, ValueError):
-        return None
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    return Path(locations[0]) if locations else None
 
 
 def scan(folder: Path) -> list[SourceFinding]:

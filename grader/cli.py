@@ -21,7 +21,7 @@ from functools import partial
 from pathlib import Path
 
 from course.from_scratch import SettingError, policy_on
-from course.launch import positive
+from course.launch import number, positive
 from course.packages import IMPL_HELP, ImplNotFound, resolve
 from course.parts import PARTS, with_prerequisites
 
@@ -61,7 +61,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     batch.add_argument("--batch", metavar="DIR", type=Path,
                        help="grade every submission folder in DIR (a package, or a folder holding assignment/)")
     batch.add_argument("--csv", metavar="PATH", type=Path, help="with --batch: the grades, one row per submission")
-    batch.add_argument("--jobs", metavar="N", type=count,
+    batch.add_argument("--jobs", metavar="N", type=number(int, 1),
                        help="with --batch: submissions graded at once (default: one per core)")
     batch.add_argument("--regrade", action="store_true",
                        help="with --batch: grade every submission again, even unchanged ones")
@@ -80,12 +80,6 @@ def part_names(text: str) -> list[str]:
         raise argparse.ArgumentTypeError(f"invalid choice: {', '.join(map(repr, unknown)) or repr(text)} "
                                          f"(choose from {', '.join(p.name for p in PARTS)})")
     return names
-
-
-def count(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
 
 
 def write_atomically(path: Path, data: dict, final: bool) -> None:
@@ -215,7 +209,9 @@ def grade(args: argparse.Namespace, impl: str, worker: Worker, shown: list[str],
         return 2
     found = []
     if forbid_builtins:  # the learner's source, parsed here (never imported) before their code runs: warnings
-        from .builtin_source import package_folder, scan
+        from course.packages import package_folder
+
+        from .builtin_source import scan
 
         folder = package_folder(impl)
         found = scan(folder) if folder else []

@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import struct
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import torch
 from safetensors.torch import load as load_tensors
 
-from course import REPO_ROOT
+from course import REPO_ROOT, fixtures_folder
 
 from .case import Case
 from .checks import as_expected
 
-FIXTURES_DIR = Path(os.environ.get("GRADER_FIXTURES", REPO_ROOT / "fixtures"))
+FIXTURES_DIR = fixtures_folder()
 MANIFEST = "manifest.json"
 REGENERATE = "uv run python -m tools.make_fixtures"
 # What to do about a bad fixture: a learner's handout has no tools/, so there it can only be restored.

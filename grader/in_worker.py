@@ -76,7 +76,7 @@ def run_cases(
             try:
                 request = {"case": case.id, "budget": limit, **({"forbid_builtins": True} if forbid_builtins else {})}
                 header, payload = worker.request(request, save_tensors(inputs) if inputs else b"", backstop(limit))
-                if not isinstance(header, dict) or header.get("case") != case.id:
+                if header.get("case") != case.id:
                     raise ProtocolError("a reply to another request")
             except WorkerTimeout:
                 worker.stop()

@@ -118,11 +118,9 @@ def decode_execution(header: dict[str, Any], payload: bytes) -> Execution:
 
 
 def _decode_execution(header: dict[str, Any], payload: bytes) -> Execution:
-    if not isinstance(header, dict):
-        raise GarbledReply("the header is not a mapping")
     status, message, raised_in = header.get("status"), header.get("message", ""), header.get("raised_in")
     modified, called = header.get("modified_inputs", []), header.get("called", [])
-    if status is not None and not (isinstance(status, str) and status in STOPPED) or not isinstance(message, str):
+    if status is not None and status not in STOPPED or not isinstance(message, str):
         raise GarbledReply("unknown status")
     if raised_in is not None and not isinstance(raised_in, str):
         raise GarbledReply("raised_in is not a name")

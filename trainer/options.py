@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from course.launch import number
 from course.packages import IMPL_HELP
 
 from .loop import Settings
@@ -67,20 +68,3 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                      help="sampling temperature: lower is safer, higher is wilder, 0 always takes the likeliest "
                      f"(default {r.temperature:g})")
     return parser.parse_args(argv)
-
-
-def number(convert, minimum, *, inclusive: bool = True):
-    """An argparse type: a number of at least (or, with inclusive=False, above) `minimum`."""
-    kind = "an integer" if convert is int else "a number"
-    bound = f"{'at least' if inclusive else 'above'} {minimum}"
-
-    def checked(text: str):
-        try:
-            value = convert(text)
-        except ValueError:
-            value = None
-        if value is None or not (value >= minimum if inclusive else value > minimum):
-            raise argparse.ArgumentTypeError(f"expected {kind} {bound}, got {text!r}")
-        return value
-
-    return checked

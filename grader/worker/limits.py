@@ -97,17 +97,27 @@ def exceeded(message: str, limits: Limits, own_pid_namespace: bool = False) -> s
 
 def _near_process_limit(limits: Limits, before: int | None) -> bool:
     """Whether the sandbox's processes and threads are close to the limit (fork fails with EAGAIN then)."""
-    uid, tasks = os.getuid(), 0
-    for pid in os.listdir("/proc") if os.path.isdir("/proc") else []:
+    tasks = tasks_of(os.getuid())
+    return tasks is not None and tasks - (before or 0) >= 0.8 * limits.processes
+
+
+def tasks_of(uid: int) -> int | None:
+    """How many processes and threads `uid` runs (RLIMIT_NPROC counts them all); None without /proc."""
+    if not os.path.isdir("/proc"):
+        return None
+    tasks = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
         try:
             with open(f"/proc/{pid}/status") as f:
                 status = f.read()
-        except (OSError, ValueError):
+        except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         if fields.get("Uid", "").split()[:1] == [str(uid)]:
             tasks += int(fields.get("Threads", "1"))
-    return tasks - (before or 0) >= 0.8 * limits.processes
+    return tasks
 
 
 def death_by_limit(signum: int, limits: Limits) -> str | None:

@@ -21,7 +21,6 @@ It takes the strongest of three modes the machine allows:
 from __future__ import annotations
 
 import grp
-import importlib.util
 import os
 import pwd
 import signal
@@ -30,10 +29,11 @@ import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from course import REPO_ROOT
+from course import REPO_ROOT, fixtures_folder
+from course.packages import package_folders
 
 from . import linux
-from .limits import Limits, apply
+from .limits import Limits, apply, tasks_of
 
 SANDBOX_GROUP_OF = "nobody"  # present on every Linux system: its group is the worker's when grade.py runs as root
 # As root, the worker runs as uid WORKER_UIDS + grade.py's pid: a user no account is, and no other grading
@@ -96,8 +96,10 @@ def plan(impl: str, reports: list[Path], limits: Limits, home: str, mode: str | 
     mode = mode or chosen_mode()
     uid, gid = sandbox_user() if mode == "root" else (os.getuid(), os.getgid())
     repo = str(REPO_ROOT)
-    expose = [str(REPO_ROOT / name) for name in IN_SIGHT] + package_folders(impl) + python_paths(repo) + [home]
-    hide = [repo, fixtures_folder(), *(str(Path(r).resolve().parent) for r in reports), *git_folders(REPO_ROOT)]
+    package = [str(p) for p in package_folders(impl)]
+    expose = [str(REPO_ROOT / name) for name in IN_SIGHT] + package + python_paths(repo) + [home]
+    reports_folders = [str(Path(r).resolve().parent) for r in reports]
+    hide = [repo, str(fixtures_folder().resolve()), *reports_folders, *git_folders(REPO_ROOT)]
     hide += [*ALWAYS_HIDDEN, *home_folder()]
     hide += [str(Path(p).resolve()) for p in os.environ.get("GRADER_HIDE", "").split(os.pathsep) if p]  # more, if asked
     if mode == "root":  # folders other users cannot pass through, on the way to what it needs (e.g. /root)
@@ -111,25 +113,6 @@ def home_folder() -> list[str]:
         return [str(Path.home().resolve())]
     except (RuntimeError, KeyError, OSError):
         return []
-
-
-def fixtures_folder() -> str:
-    """Where grader/fixtures.py reads the expected outputs from (it imports torch, so not imported here)."""
-    return str(Path(os.environ.get("GRADER_FIXTURES", REPO_ROOT / "fixtures")).resolve())
-
-
-def package_folders(impl: str) -> list[str]:
-    if os.path.isabs(impl):
-        return [impl]
-    try:
-        spec = importlib.util.find_spec(impl)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None:
-        return []
-    if spec.submodule_search_locations:
-        return [str(Path(p).resolve()) for p in spec.submodule_search_locations]
-    return [str(Path(spec.origin).resolve())] if spec.origin else []
 
 
 def python_paths(repo: str) -> list[str]:
@@ -234,25 +217,6 @@ def _follow_parent(parent: int) -> None:
         pass  # not Linux: grade.py kills the worker's process group instead
     if os.getppid() != parent:  # it ended before we asked
         os._exit(1)
-
-
-def tasks_of(uid: int) -> int | None:
-    """How many processes and threads `uid` runs (RLIMIT_NPROC counts them all); None without /proc."""
-    if not os.path.isdir("/proc"):
-        return None
-    tasks = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                status = f.read()
-        except OSError:
-            continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("Uid", "").split()[:1] == [str(uid)]:
-            tasks += int(fields.get("Threads", "1"))
-    return tasks
 
 
 NAMESPACES = {"user": linux.CLONE_NEWUSER, "mount": linux.CLONE_NEWNS, "network": linux.CLONE_NEWNET,
