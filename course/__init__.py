@@ -4,6 +4,7 @@
 - from_scratch.py  "from scratch": the torch built-ins each part may not use, and grading.toml's switch
 - packages.py    find and import the implementation to grade or train (a package name or a folder)
 - tracebacks.py  where in the learner's own files an exception was raised
+- files.py       write a file in one step (reports, results.json, a batch's fingerprints)
 - launch.py      run a top-level script's command line, re-run under uv when this Python lacks torch;
                  `number` and `positive`, the types of their number flags
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course import REPO_ROOT, fixtures_folder
+from course.files import write_atomically
 from course.tracebacks import one_line
 
 SUBMISSION_LIMIT = 3600.0  # seconds for one submission's grading: a backstop, grade.py limits every case itself
@@ -201,12 +202,6 @@ def last_line(path: Path) -> str:
     except OSError:
         return ""
     return one_line(lines[-1], 160) if lines else ""
-
-
-def write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(text)
-    os.replace(partial, path)
 
 
 def check(args: argparse.Namespace) -> str | None:

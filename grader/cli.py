@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import os
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+from course.files import write_atomically
 from course.from_scratch import SettingError, policy_on
 from course.launch import number, positive
 from course.packages import IMPL_HELP, ImplNotFound, resolve
@@ -82,26 +81,9 @@ def part_names(text: str) -> list[str]:
     return names
 
 
-def write_atomically(path: Path, data: dict, final: bool) -> None:
-    """Replace `path` in one step, so that a reader finds the old report or the new one, never half of one.
-
-    Until the final report the file is readable by its owner only.
-    """
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(json.dumps(data, indent=2) + "\n")
-            if final:
-                umask = os.umask(0)
-                os.umask(umask)
-                os.fchmod(f.fileno(), 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+def write_report(path: Path, data: dict, final: bool) -> None:
+    """Replace the report in one step; until the final one it is readable by its owner only."""
+    write_atomically(path, json.dumps(data, indent=2) + "\n", mode=None if final else 0o600)
 
 
 def first_placeholders(shown: list[str]) -> dict[str, dict]:
@@ -148,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     placeholders = first_placeholders(shown)
     for flag, path in reports.items():
         try:
-            write_atomically(path, placeholders[flag], final=False)
+            write_report(path, placeholders[flag], final=False)
         except OSError as exc:
             print(f"grade.py: could not write --{flag} {path}: {exc}", file=sys.stderr)
             return 2
@@ -187,7 +169,7 @@ def grade(args: argparse.Namespace, impl: str, worker: Worker, shown: list[str],
         unfinished = [Result(c, "error", NOT_FINISHED, whole_package=True) for c in cases if c.id not in done]
         parts = [ps for ps in tally([copy.copy(r) for r in results] + unfinished) if ps.part.name in shown]
         for flag, path in reports.items():
-            write_atomically(path, formats[flag](parts), final)
+            write_report(path, formats[flag](parts), final)
         return parts
 
     so_far: list[Result] = []
@@ -244,7 +226,7 @@ def grade(args: argparse.Namespace, impl: str, worker: Worker, shown: list[str],
         formats["json"] = partial(as_json, source=source)
     for flag, path in reports.items():
         try:
-            write_atomically(path, formats[flag](parts), final=True)
+            write_report(path, formats[flag](parts), final=True)
         except OSError as exc:
             print(f"grade.py: could not write --{flag} {path}: {exc}", file=sys.stderr)
             return 2

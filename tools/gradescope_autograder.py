@@ -24,6 +24,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from course.files import write_atomically
+
 SOURCE = Path(__file__).resolve().parents[1]  # the bundle: grade.py, grader/, the fixtures, gradescope.json
 SETTINGS = SOURCE / "gradescope.json"
 PACKAGE = "assignment"
@@ -187,12 +189,7 @@ def write_results(path: Path, data: dict) -> None:
     """Replace results.json in one step: Gradescope reads the old one or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.parent.chmod(0o755)  # the worker, and anything it starts, may not write here
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".results.", suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=2)
-        f.write("\n")
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
+    write_atomically(path, json.dumps(data, indent=2) + "\n", mode=0o644)
 
 
 def main() -> int:
