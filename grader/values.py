@@ -47,8 +47,7 @@ def _plain(value: Any) -> Any:
         fields = {k: _plain(v) for k, v in value.items()}
         if not any(isinstance(v, NotATensor) for v in fields.values()):
             return fields
-    text = repr(value)
-    return NotATensor(type(value).__name__, text if len(text) <= 80 else text[:77] + "...")
+    return NotATensor(type(value).__name__, one_line(repr(value), 80))
 
 
 def encode(values: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
